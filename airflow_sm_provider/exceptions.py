@@ -1,0 +1,51 @@
+"""Exceptions raised by the provider.
+
+All derive from :class:`SageMakerProviderError`, itself an ``AirflowException`` so Airflow
+reports them as ordinary task failures::
+
+    SageMakerProviderError (AirflowException)
+     ├── ConfigValidationError      a request failed validation; no API call was made
+     ├── JobNameConflictError       an explicit job name belongs to a job started elsewhere
+     ├── JobFailedError             the job ended Failed or Stopped (carries FailureReason)
+     │    └── NoSuccessfulTrainingJobError   a tuning job completed without a usable best job
+     └── JobTimeoutError            max_ingestion_time elapsed before the job finished
+"""
+
+from __future__ import annotations
+
+from airflow.exceptions import AirflowException
+
+
+class SageMakerProviderError(AirflowException):
+    """Base class of every error this provider raises on purpose."""
+
+
+class ConfigValidationError(SageMakerProviderError, ValueError):
+    """A request is invalid. ``field`` is the dotted path (``HyperParameters.lr``), ``rule`` the rule broken."""
+
+    def __init__(self, field: str, rule: str) -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"Invalid SageMaker request: {field}: {rule}")
+
+
+class JobNameConflictError(SageMakerProviderError):
+    """An explicit job name already exists and was not started by this task instance."""
+
+
+class JobFailedError(SageMakerProviderError):
+    """A job ended in a failure state; ``status`` and ``failure_reason`` come from SageMaker."""
+
+    def __init__(self, message: str, *, job_name: str, status: str, failure_reason: str | None = None) -> None:
+        self.job_name = job_name
+        self.status = status
+        self.failure_reason = failure_reason
+        super().__init__(message)
+
+
+class NoSuccessfulTrainingJobError(JobFailedError):
+    """A tuning job completed, but none of its training jobs produced an objective value."""
+
+
+class JobTimeoutError(SageMakerProviderError):
+    """``max_ingestion_time`` elapsed while the job was still running."""
