@@ -1,0 +1,92 @@
+"""The composition root: one backend home's store, services and tuning engine.
+
+Startup order matters: training jobs orphaned by a previous process are marked Failed first, so
+the tuning engine's ``recover()`` sees them as ended trials when it resumes its searches.
+Shutdown runs the other way: the tuning engine stops launching trials, then running training
+processes are stopped, then the store is closed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from airflow_sm_provider.local.backend import (
+    DEFAULT_ACCOUNT, DEFAULT_REGION, TrainingService, make_arn,
+)
+from airflow_sm_provider.local.catalog import ModelRegistry, Tags
+from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class TuningUnavailable:
+    """Stands in for the tuning engine when it cannot be imported: every call says why."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str) -> Any:
+        def unavailable(*args: Any, **kwargs: Any) -> Any:
+            raise ValidationError(f"Hyperparameter tuning is unavailable in this local backend: {self.error}")
+
+        return unavailable
+
+
+def _load_tuning(store: Store, training: TrainingService) -> Any:
+    try:
+        from airflow_sm_provider.local.tuning import TuningService
+    except ImportError as err:
+        log.warning("tuning engine not available: %s", err)
+        return TuningUnavailable(err)
+    return TuningService(store, training)
+
+
+class LocalBackend:
+    """Everything behind the HTTP layer for one ``--home``.
+
+    :param home: state directory (SQLite file, job directories, logs).
+    :param region: default region for ARNs when a request carries none.
+    :param account_id: account number in ARNs.
+    :param stop_grace: seconds between SIGTERM and SIGKILL when stopping a job.
+    """
+
+    def __init__(self, home: Path | str, *, region: str = DEFAULT_REGION,
+                 account_id: str = DEFAULT_ACCOUNT, stop_grace: float = 5.0) -> None:
+        self.home = Path(home)
+        self.region = region
+        self.account_id = account_id
+        self.store = Store(self.home)
+        self.training = TrainingService(self.store, region=region, account_id=account_id,
+                                        stop_grace=stop_grace)
+        self.models = ModelRegistry(self.store, lambda r, n: make_arn(r, account_id, "model", n))
+        self.tags = Tags(self.store, self._arn_exists)
+        self.training.recover()
+        self.models.recover()
+        self.tuning = _load_tuning(self.store, self.training)
+        if not isinstance(self.tuning, TuningUnavailable):
+            self.tuning.recover()
+        self._closed = False
+
+    def _arn_exists(self, arn: str) -> bool | None:
+        kind = arn.split(":", 5)[-1].split("/", 1)[0]
+        if kind == "training-job":
+            return self.training.arn_exists(arn)
+        if kind == "model":
+            return self.models.arn_exists(arn)
+        return None
+
+    def close(self) -> None:
+        """Stop the tuning engine and every training process, then close the store (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        if not isinstance(self.tuning, TuningUnavailable):
+            try:
+                self.tuning.close()
+            except Exception:
+                log.exception("tuning engine failed to close cleanly")
+        self.training.close()
+        self.store.close()

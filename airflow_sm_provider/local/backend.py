@@ -1,0 +1,249 @@
+"""Training jobs: state, rules and lifecycle (the layer under the handlers).
+
+``TrainingService`` is also the interface the tuning engine drives: it creates trials with
+``create_training_job(request, tuning_job_arn=...)``, waits on them with
+``wait_training_job`` (a Condition, no polling) and reads intermediate metric values for early
+stopping with ``intermediate_metrics``.
+
+Concurrency: every job record lives in memory and is read and changed under one Condition,
+which is never held during I/O. Describes copy a record under it and return; transitions change
+the record, notify waiters, and only then write the record to SQLite outside the lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from airflow_sm_provider.local import listing, protocol, scriptmode, storage
+from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
+from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
+from airflow_sm_provider.local.models import TrainingJob, utcnow
+from airflow_sm_provider.local.runner import Runner
+from airflow_sm_provider.local.store import Store
+
+__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Store", "TrainingService", "make_arn"]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "000000000000"
+NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+RESTART_REASON = (
+    "InternalServerError: the local SageMaker backend restarted while this training job was "
+    "running; the job's process was lost. Start a new job."
+)
+NOT_FOUND = "Requested resource not found."  # what real SageMaker says for a missing training job
+
+
+def make_arn(region: str, account: str, kind: str, name: str) -> str:
+    """``arn:aws:sagemaker:<region>:<account>:<kind>/<name lowercased>``, as SageMaker forms them."""
+    return f"arn:aws:sagemaker:{region}:{account}:{kind}/{name.lower()}"
+
+
+def check_name(name: str, field: str) -> None:
+    if not NAME_PATTERN.match(name):
+        raise ValidationError(
+            f"Value {name!r} at '{field}' failed to satisfy constraint: Member must satisfy regular "
+            f"expression pattern: {NAME_PATTERN.pattern}"
+        )
+
+
+def check_training_request(request: dict[str, Any]) -> None:
+    """The rules beyond botocore's shape that the local backend enforces before creating a job."""
+    protocol.parse_request("CreateTrainingJob", request)
+    check_name(request["TrainingJobName"], "trainingJobName")
+    storage.check_uri(request["OutputDataConfig"]["S3OutputPath"], "OutputDataConfig.S3OutputPath")
+    for i, channel in enumerate(request.get("InputDataConfig") or []):
+        source = channel["DataSource"]
+        field = f"InputDataConfig[{i}].DataSource"
+        if "FileSystemDataSource" in source:
+            raise ValidationError(f"{field}.FileSystemDataSource is not supported by the local backend")
+        s3 = source.get("S3DataSource")
+        if s3 is None:
+            raise ValidationError(f"{field}.S3DataSource is required by the local backend")
+        if s3.get("S3DataType", "S3Prefix") != "S3Prefix":
+            raise ValidationError(f"{field}.S3DataSource.S3DataType: only S3Prefix is supported locally")
+        storage.check_uri(s3["S3Uri"], f"{field}.S3DataSource.S3Uri")
+    submit = (request.get("HyperParameters") or {}).get(scriptmode.SUBMIT_DIR)
+    if submit:
+        storage.check_uri(scriptmode.unquote(submit), f"HyperParameters.{scriptmode.SUBMIT_DIR}")
+    checkpoint = (request.get("CheckpointConfig") or {}).get("S3Uri")
+    if checkpoint:
+        storage.check_uri(checkpoint, "CheckpointConfig.S3Uri")
+    compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
+
+
+class TrainingService:
+    """Training jobs of one backend home.
+
+    :param store: persistence (``<home>/state.db``); job directories go to ``<home>/jobs/``.
+    :param region: region for ARNs when a caller gives none.
+    :param account_id: account for ARNs.
+    :param stop_grace: seconds between SIGTERM and SIGKILL when a job is stopped.
+    """
+
+    def __init__(self, store: Store, *, region: str = DEFAULT_REGION,
+                 account_id: str = DEFAULT_ACCOUNT, stop_grace: float = 5.0) -> None:
+        self.store = store
+        self.region = region
+        self.account_id = account_id
+        self.stop_grace = stop_grace
+        self.jobs_dir = store.home / "jobs"
+        self._cond = threading.Condition()
+        self._jobs: dict[str, TrainingJob] = {}
+        self._runners: dict[str, Runner] = {}
+        self._closed = False
+
+    # startup / shutdown ----------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Load every job; those that were live when the backend died end now. Returns their names."""
+        orphans = []
+        for doc in self.store.load_training_jobs():
+            job = TrainingJob.from_doc(doc)
+            if not job.is_terminal:
+                job.enter("Stopped" if job.secondary_status == "Stopping" else "Failed",
+                          reason=RESTART_REASON)
+                self.store.save_training_job(job.to_doc())
+                orphans.append(job.name)
+            self._jobs[job.name] = job
+        if orphans:
+            log.warning("training jobs lost by a backend restart, now ended: %s", ", ".join(orphans))
+        return orphans
+
+    def close(self) -> None:
+        """Stop every running process; their jobs stay live in the store (a restart fails them)."""
+        with self._cond:
+            self._closed = True
+            runners = list(self._runners.values())
+        for runner in runners:
+            runner.abandon()
+        for runner in runners:
+            runner.join(self.stop_grace + 2)
+
+    # the tuning engine's interface -----------------------------------------------------------
+    def create_training_job(self, request: dict, *, tuning_job_arn: str | None = None,
+                            region: str | None = None) -> str:
+        """Validate, record and start a job; return its ARN (``ResourceInUse`` if the name is taken)."""
+        check_training_request(request)
+        name = request["TrainingJobName"]
+        region = region or (tuning_job_arn.split(":")[3] if tuning_job_arn else self.region)
+        arn = make_arn(region, self.account_id, "training-job", name)
+        output = storage.join(request["OutputDataConfig"]["S3OutputPath"], name, "output", "model.tar.gz")
+        definitions = compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
+        stored = {k: v for k, v in request.items() if k not in ("Tags", "TrainingJobName")}
+        job = TrainingJob(name=name, arn=arn, request=stored, creation_time=utcnow(),
+                          model_artifacts=output, tuning_job_arn=tuning_job_arn,
+                          metrics=MetricSeries(definitions))
+        layout = scriptmode.Layout(self.jobs_dir / name)
+        runner = Runner(name, arn, request, layout, job.metrics,
+                        lambda secondary, reason: self._advance(name, secondary, reason),
+                        grace=self.stop_grace)
+        with self._cond:
+            if self._closed:
+                raise ResourceInUse("The local backend is shutting down")
+            if name in self._jobs:
+                raise ResourceInUse(f"Training job names must be unique within an AWS account and region, "
+                                    f"and a training job with this name already exists ({arn})")
+            self._jobs[name] = job
+            self._runners[name] = runner
+            doc = job.to_doc()
+        if layout.root.exists():  # left over from a state file that was deleted
+            shutil.rmtree(layout.root, ignore_errors=True)
+        self.store.save_training_job(doc)
+        if request.get("Tags"):
+            self.store.put_tags(arn, request["Tags"])
+        runner.start()
+        return arn
+
+    def describe_training_job(self, name: str) -> dict:
+        with self._cond:
+            return self._get(name).describe()
+
+    def stop_training_job(self, name: str) -> None:
+        """Stopping -> Stopped: SIGTERM the job's process group, SIGKILL after the grace period."""
+        with self._cond:
+            job = self._get(name)
+            if job.secondary_status == "Stopping":
+                return
+            if job.is_terminal:
+                raise ValidationError(
+                    f"The request was rejected because the training job is in status {job.status}."
+                )
+            job.enter("Stopping")
+            doc = job.to_doc()
+            runner = self._runners.get(name)
+            self._cond.notify_all()
+        self.store.save_training_job(doc)
+        if runner is not None:
+            runner.stop("Stopped")
+
+    def wait_training_job(self, name: str, timeout: float | None) -> bool:
+        """Block until the job is terminal (True) or ``timeout`` seconds pass (False)."""
+        with self._cond:
+            self._get(name)
+            return self._cond.wait_for(lambda: self._jobs[name].is_terminal, timeout)
+
+    def intermediate_metrics(self, name: str, metric_name: str) -> list[float]:
+        with self._cond:
+            job = self._get(name)
+        return job.metrics.values(metric_name)
+
+    def list_training_job_summaries(self, names: list[str]) -> list[dict]:
+        """``TrainingJobSummary`` dicts for the named jobs that exist, in the order given."""
+        with self._cond:
+            return [self._jobs[n].summary() for n in names if n in self._jobs]
+
+    # everything else -------------------------------------------------------------------------
+    def list_training_jobs(self, request: dict) -> dict:
+        created = listing.time_window(request, "CreationTime")
+        modified = listing.time_window(request, "LastModifiedTime")
+        contains = request.get("NameContains")
+        status = request.get("StatusEquals")
+        with self._cond:
+            summaries = [
+                job.summary() for job in self._jobs.values()
+                if (not contains or contains in job.name) and (not status or job.status == status)
+                and created(job.creation_time) and modified(job.last_modified_time)
+            ]
+        ordered = listing.sort(summaries, {
+            "Name": lambda s: s["TrainingJobName"],
+            "CreationTime": lambda s: s["CreationTime"],
+            "Status": lambda s: s["TrainingJobStatus"],
+        }, request)
+        page, token = listing.paginate(ordered, request)
+        return {"TrainingJobSummaries": page, **({"NextToken": token} if token else {})}
+
+    def arn_exists(self, arn: str) -> bool:
+        with self._cond:
+            return any(job.arn == arn for job in self._jobs.values())
+
+    def log_path(self, name: str) -> Path:
+        """Where the job's combined stdout and stderr are kept."""
+        return scriptmode.Layout(self.jobs_dir / name).log
+
+    def _get(self, name: str) -> TrainingJob:
+        job = self._jobs.get(name)
+        if job is None:
+            raise ValidationError(NOT_FOUND)
+        return job
+
+    def _advance(self, name: str, secondary: str, reason: str | None) -> bool:
+        """The runner's way to record a transition; False if the job may not move there."""
+        with self._cond:
+            job = self._jobs[name]
+            if self._closed or not job.can_enter(secondary):
+                return False
+            job.enter(secondary, reason=reason)
+            doc = job.to_doc()
+            if job.is_terminal:
+                self._runners.pop(name, None)
+            self._cond.notify_all()
+        self.store.save_training_job(doc)
+        if job.is_terminal:
+            log.info("training job %s: %s (%s)", name, job.status, job.secondary_status)
+        return True

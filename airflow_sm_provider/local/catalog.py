@@ -1,0 +1,109 @@
+"""Models (CreateModel / DescribeModel / DeleteModel) and tags on any resource ARN.
+
+Models are small records: kept in memory, written to SQLite when created or deleted. Tags live
+only in SQLite (they change rarely and are read rarely), keyed by ARN, so training jobs, tuning
+jobs and models share one implementation.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from airflow_sm_provider.local import listing
+from airflow_sm_provider.local.errors import ResourceNotFound, ValidationError
+from airflow_sm_provider.local.models import Model, utcnow
+from airflow_sm_provider.local.store import Store
+
+ARN_PREFIX = "arn:aws:sagemaker:"
+MAX_TAGS = 50
+
+
+class ModelRegistry:
+    """Models of one backend home.
+
+    :param store: persistence.
+    :param arn_for: builds a model's ARN from the request's region and the model name.
+    """
+
+    def __init__(self, store: Store, arn_for: Callable[[str, str], str]) -> None:
+        self.store = store
+        self._arn_for = arn_for
+        self._lock = threading.Lock()
+        self._models: dict[str, Model] = {}
+
+    def recover(self) -> None:
+        for doc in self.store.load_models():
+            model = Model.from_doc(doc)
+            self._models[model.name] = model
+
+    def create(self, request: dict[str, Any], region: str) -> str:
+        name = request["ModelName"]
+        if not request.get("PrimaryContainer") and not request.get("Containers"):
+            raise ValidationError("Either PrimaryContainer or Containers must be specified")
+        model = Model(name=name, arn=self._arn_for(region, name),
+                      request={k: v for k, v in request.items() if k not in ("ModelName", "Tags")},
+                      creation_time=utcnow())
+        with self._lock:
+            if name in self._models:
+                raise ValidationError(f'Cannot create already existing model "{model.arn}".')
+            self._models[name] = model
+        self.store.insert_model(model.to_doc())
+        if request.get("Tags"):
+            self.store.put_tags(model.arn, request["Tags"])
+        return model.arn
+
+    def describe(self, name: str) -> dict[str, Any]:
+        with self._lock:
+            return self._get(name).describe()
+
+    def delete(self, name: str) -> None:
+        with self._lock:
+            model = self._get(name)
+            del self._models[name]
+        self.store.delete_model(name)
+        self.store.delete_tags(model.arn)
+
+    def arn_exists(self, arn: str) -> bool:
+        with self._lock:
+            return any(model.arn == arn for model in self._models.values())
+
+    def _get(self, name: str) -> Model:
+        model = self._models.get(name)
+        if model is None:
+            # real SageMaker answers ValidationException here, not ResourceNotFound
+            raise ValidationError(f"Could not find model \"{name}\".")
+        return model
+
+
+class Tags:
+    """AddTags / ListTags on any SageMaker ARN whose resource exists.
+
+    :param store: persistence.
+    :param exists: tells whether an ARN names an existing resource; ``None`` means "cannot tell"
+        (tuning jobs without a tuning engine, other resource kinds), which is accepted.
+    """
+
+    def __init__(self, store: Store, exists: Callable[[str], bool | None]) -> None:
+        self.store = store
+        self._exists = exists
+
+    def _check(self, arn: str) -> None:
+        if not arn.startswith(ARN_PREFIX) or "/" not in arn:
+            raise ValidationError(f"Value {arn!r} at 'resourceArn' is not a valid SageMaker ARN")
+        if self._exists(arn) is False:
+            raise ResourceNotFound(f"Resource {arn} not found.")
+
+    def add(self, arn: str, tags: list[dict]) -> list[dict]:
+        self._check(arn)
+        keys = {t["Key"] for t in self.store.get_tags(arn)} | {t["Key"] for t in tags}
+        if len(keys) > MAX_TAGS:
+            raise ValidationError(f"A resource can have at most {MAX_TAGS} tags")
+        self.store.put_tags(arn, tags)
+        return tags
+
+    def list(self, request: dict[str, Any]) -> dict[str, Any]:
+        self._check(request["ResourceArn"])
+        page, token = listing.paginate(self.store.get_tags(request["ResourceArn"]), request,
+                                       default_max=50)
+        return {"Tags": page, **({"NextToken": token} if token else {})}

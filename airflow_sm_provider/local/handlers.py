@@ -1,0 +1,97 @@
+"""One function per SageMaker operation: unpack the validated request, call the backend, pack the
+response. No rules live here; they belong to the backend.
+
+Each handler receives the backend, the request parameters (already validated against botocore's
+input shape, timestamps as datetimes) and the region the caller signed for.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from airflow_sm_provider.local.app import LocalBackend
+
+Handler = Callable[[LocalBackend, dict[str, Any], str], "dict[str, Any] | None"]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(operation: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        HANDLERS[operation] = func
+        return func
+
+    return register
+
+
+# training jobs ---------------------------------------------------------------------------------
+@handles("CreateTrainingJob")
+def create_training_job(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"TrainingJobArn": backend.training.create_training_job(params, region=region)}
+
+
+@handles("DescribeTrainingJob")
+def describe_training_job(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.training.describe_training_job(params["TrainingJobName"])
+
+
+@handles("StopTrainingJob")
+def stop_training_job(backend: LocalBackend, params: dict[str, Any], region: str) -> None:
+    backend.training.stop_training_job(params["TrainingJobName"])
+
+
+@handles("ListTrainingJobs")
+def list_training_jobs(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.training.list_training_jobs(params)
+
+
+# tuning jobs (the tuning engine) ---------------------------------------------------------------
+@handles("CreateHyperParameterTuningJob")
+def create_tuning_job(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"HyperParameterTuningJobArn": backend.tuning.create(params)}
+
+
+@handles("DescribeHyperParameterTuningJob")
+def describe_tuning_job(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.tuning.describe(params["HyperParameterTuningJobName"])
+
+
+@handles("StopHyperParameterTuningJob")
+def stop_tuning_job(backend: LocalBackend, params: dict[str, Any], region: str) -> None:
+    backend.tuning.stop(params["HyperParameterTuningJobName"])
+
+
+@handles("ListHyperParameterTuningJobs")
+def list_tuning_jobs(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.tuning.list(params)
+
+
+@handles("ListTrainingJobsForHyperParameterTuningJob")
+def list_tuning_trials(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.tuning.list_training_jobs(params)
+
+
+# models ----------------------------------------------------------------------------------------
+@handles("CreateModel")
+def create_model(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"ModelArn": backend.models.create(params, region)}
+
+
+@handles("DescribeModel")
+def describe_model(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.models.describe(params["ModelName"])
+
+
+@handles("DeleteModel")
+def delete_model(backend: LocalBackend, params: dict[str, Any], region: str) -> None:
+    backend.models.delete(params["ModelName"])
+
+
+# tags ------------------------------------------------------------------------------------------
+@handles("AddTags")
+def add_tags(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"Tags": backend.tags.add(params["ResourceArn"], params["Tags"])}
+
+
+@handles("ListTags")
+def list_tags(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.tags.list(params)

@@ -1,0 +1,268 @@
+"""Records the backend keeps: training jobs (with their explicit lifecycle) and models.
+
+A training job moves through SageMaker's secondary statuses; each one implies the primary
+status (``TrainingJobStatus``)::
+
+    Starting -> Downloading -> Training -> Uploading -> Completed
+       |            |             |            |
+       +------------+------+------+------------+--> Failed
+                           +--> MaxRuntimeExceeded (primary Stopped)
+       any live status --> Stopping --> Stopped (or Failed if teardown fails)
+
+``enter()`` refuses any other move, so the runner cannot put a job into an impossible state.
+Records are plain data: the backend serialises access to them, and ``to_doc()`` / ``from_doc()``
+turn them into the JSON the store keeps (datetimes as epoch seconds).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_sm_provider.local.metrics import MetricSeries
+
+PRIMARY = {
+    "Starting": "InProgress",
+    "Downloading": "InProgress",
+    "Training": "InProgress",
+    "Uploading": "InProgress",
+    "Stopping": "Stopping",
+    "Completed": "Completed",
+    "Failed": "Failed",
+    "Stopped": "Stopped",
+    "MaxRuntimeExceeded": "Stopped",
+}
+TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
+ALLOWED = {
+    "Starting": {"Downloading", "Failed", "Stopping"},
+    "Downloading": {"Training", "Failed", "Stopping"},
+    "Training": {"Uploading", "Failed", "Stopping", "MaxRuntimeExceeded"},
+    "Uploading": {"Completed", "Failed", "Stopping"},
+    "Stopping": {"Stopped", "Failed"},
+}
+MESSAGES = {
+    "Starting": "Preparing the local job directory",
+    "Downloading": "Downloading input data and training code",
+    "Training": "Training in progress",
+    "Uploading": "Uploading generated training model",
+    "Completed": "Training job completed",
+    "Failed": "Training job failed",
+    "Stopping": "Stopping the training job",
+    "Stopped": "Training job stopped",
+    "MaxRuntimeExceeded": "Training job exceeded MaxRuntimeInSeconds and was stopped",
+}
+# Request fields DescribeTrainingJob echoes back (everything else in the request is not reported).
+ECHOED_TRAINING_FIELDS = (
+    "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig", "OutputDataConfig",
+    "ResourceConfig", "VpcConfig", "StoppingCondition", "EnableNetworkIsolation",
+    "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining", "CheckpointConfig",
+    "DebugHookConfig", "ExperimentConfig", "DebugRuleConfigurations", "TensorBoardOutputConfig",
+    "ProfilerConfig", "ProfilerRuleConfigurations", "Environment", "RetryStrategy",
+    "RemoteDebugConfig", "InfraCheckConfig",
+)
+ECHOED_MODEL_FIELDS = (
+    "PrimaryContainer", "Containers", "InferenceExecutionConfig", "ExecutionRoleArn", "VpcConfig",
+    "EnableNetworkIsolation",
+)
+
+
+class IllegalTransition(RuntimeError):
+    """A lifecycle move the state machine above does not allow (a bug, not a user error)."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _ts(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _dt(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+
+
+@dataclass
+class TrainingJob:
+    """One training job's state. ``version`` increases on every change the store must see."""
+
+    name: str
+    arn: str
+    request: dict[str, Any]
+    creation_time: datetime
+    model_artifacts: str
+    tuning_job_arn: str | None = None
+    secondary_status: str = "Starting"
+    last_modified_time: datetime | None = None
+    transitions: list[dict[str, Any]] = field(default_factory=list)
+    failure_reason: str | None = None
+    training_start_time: datetime | None = None
+    training_end_time: datetime | None = None
+    metrics: MetricSeries = field(default_factory=lambda: MetricSeries(definitions=[]))
+    version: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.transitions:
+            self.last_modified_time = self.creation_time
+            self.transitions.append(self._transition("Starting", self.creation_time))
+
+    @staticmethod
+    def _transition(status: str, now: datetime) -> dict[str, Any]:
+        return {"Status": status, "StartTime": now, "StatusMessage": MESSAGES[status]}
+
+    @property
+    def status(self) -> str:
+        return PRIMARY[self.secondary_status]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL_STATUSES
+
+    def can_enter(self, secondary: str) -> bool:
+        return secondary in ALLOWED.get(self.secondary_status, ())
+
+    def enter(self, secondary: str, now: datetime | None = None, *, reason: str | None = None) -> None:
+        """Move to ``secondary``; close the previous transition and stamp the times it implies."""
+        if not self.can_enter(secondary):
+            raise IllegalTransition(f"{self.name}: {self.secondary_status} -> {secondary}")
+        now = now or utcnow()
+        self.transitions[-1]["EndTime"] = now
+        self.transitions.append(self._transition(secondary, now))
+        self.secondary_status = secondary
+        self.last_modified_time = now
+        if secondary == "Downloading":
+            self.training_start_time = now
+        if reason is not None:
+            self.failure_reason = reason[:1024]
+        if self.is_terminal:
+            self.transitions[-1]["EndTime"] = now
+            self.training_end_time = now
+            self.training_start_time = self.training_start_time or now
+        self.version += 1
+
+    def training_seconds(self) -> int | None:
+        if self.training_start_time is None or self.training_end_time is None:
+            return None
+        elapsed = (self.training_end_time - self.training_start_time).total_seconds()
+        return max(1, math.ceil(elapsed))
+
+    def describe(self) -> dict[str, Any]:
+        """The DescribeTrainingJob response (datetimes stay datetimes; the server serialises)."""
+        out: dict[str, Any] = {"TrainingJobName": self.name, "TrainingJobArn": self.arn}
+        if self.tuning_job_arn:
+            out["TuningJobArn"] = self.tuning_job_arn
+        out["ModelArtifacts"] = {"S3ModelArtifacts": self.model_artifacts}
+        out["TrainingJobStatus"] = self.status
+        out["SecondaryStatus"] = self.secondary_status
+        if self.failure_reason:
+            out["FailureReason"] = self.failure_reason
+        for key in ECHOED_TRAINING_FIELDS:
+            if key in self.request:
+                out[key] = self.request[key]
+        out.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": 86400})
+        out["CreationTime"] = self.creation_time
+        for key, value in (
+            ("TrainingStartTime", self.training_start_time),
+            ("TrainingEndTime", self.training_end_time),
+        ):
+            if value is not None:
+                out[key] = value
+        out["LastModifiedTime"] = self.last_modified_time
+        out["SecondaryStatusTransitions"] = [dict(t) for t in self.transitions]
+        out["FinalMetricDataList"] = self.metrics.final()
+        seconds = self.training_seconds()
+        if seconds is not None:
+            out["TrainingTimeInSeconds"] = seconds
+            out["BillableTimeInSeconds"] = seconds
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        """A ``TrainingJobSummary`` as ListTrainingJobs reports it."""
+        out: dict[str, Any] = {
+            "TrainingJobName": self.name,
+            "TrainingJobArn": self.arn,
+            "CreationTime": self.creation_time,
+            "LastModifiedTime": self.last_modified_time,
+            "TrainingJobStatus": self.status,
+            "SecondaryStatus": self.secondary_status,
+        }
+        if self.training_end_time is not None:
+            out["TrainingEndTime"] = self.training_end_time
+        return out
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "arn": self.arn,
+            "request": self.request,
+            "creation_time": _ts(self.creation_time),
+            "model_artifacts": self.model_artifacts,
+            "tuning_job_arn": self.tuning_job_arn,
+            "secondary_status": self.secondary_status,
+            "last_modified_time": _ts(self.last_modified_time),
+            "transitions": [
+                {**t, "StartTime": _ts(t["StartTime"]), "EndTime": _ts(t.get("EndTime"))}
+                for t in self.transitions
+            ],
+            "failure_reason": self.failure_reason,
+            "training_start_time": _ts(self.training_start_time),
+            "training_end_time": _ts(self.training_end_time),
+            "metrics": self.metrics.to_doc(),
+            "version": self.version,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> TrainingJob:
+        transitions = []
+        for t in doc["transitions"]:
+            item = {**t, "StartTime": _dt(t["StartTime"])}
+            if item.get("EndTime") is None:
+                item.pop("EndTime", None)
+            else:
+                item["EndTime"] = _dt(item["EndTime"])
+            transitions.append(item)
+        return cls(
+            name=doc["name"],
+            arn=doc["arn"],
+            request=doc["request"],
+            creation_time=_dt(doc["creation_time"]),  # type: ignore[arg-type]
+            model_artifacts=doc["model_artifacts"],
+            tuning_job_arn=doc.get("tuning_job_arn"),
+            secondary_status=doc["secondary_status"],
+            last_modified_time=_dt(doc["last_modified_time"]),
+            transitions=transitions,
+            failure_reason=doc.get("failure_reason"),
+            training_start_time=_dt(doc.get("training_start_time")),
+            training_end_time=_dt(doc.get("training_end_time")),
+            metrics=MetricSeries.from_doc(doc.get("metrics", {})),
+            version=doc.get("version", 0),
+        )
+
+
+@dataclass
+class Model:
+    """A CreateModel record: what was asked for, plus its ARN and creation time."""
+
+    name: str
+    arn: str
+    request: dict[str, Any]
+    creation_time: datetime
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ModelName": self.name}
+        for key in ECHOED_MODEL_FIELDS:
+            if key in self.request:
+                out[key] = self.request[key]
+        out["CreationTime"] = self.creation_time
+        out["ModelArn"] = self.arn
+        return out
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"name": self.name, "arn": self.arn, "request": self.request,
+                "creation_time": _ts(self.creation_time)}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Model:
+        return cls(doc["name"], doc["arn"], doc["request"], _dt(doc["creation_time"]))  # type: ignore[arg-type]

@@ -1,0 +1,242 @@
+"""SageMaker's script-mode container contract, laid out on local disk.
+
+A framework container (PyTorch, sklearn, ...) receives ``/opt/ml`` and a set of ``SM_*``
+environment variables from the SageMaker training toolkit, then runs
+``python <sagemaker_program> --hp1 v1 --hp2 v2`` from the unpacked
+``sagemaker_submit_directory``. This module builds the same thing under ``<home>/jobs/<job>/``
+so an unchanged ``train.py`` runs here and in AWS.
+
+Hyperparameter values arrive as strings; the SageMaker SDK JSON-encodes them (``'"train.py"'``,
+``'0.1'``), hand-written requests often do not (``'train.py'``). Both are accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from airflow_sm_provider.local import storage
+
+HOST = "algo-1"
+PROGRAM = "sagemaker_program"
+SUBMIT_DIR = "sagemaker_submit_directory"
+OPT_ML = "/opt/ml/"
+
+
+def decode(value: str) -> Any:
+    """The toolkit's view of a hyperparameter: JSON when it parses as JSON, else the string."""
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def unquote(value: str) -> str:
+    """``'"train.py"'`` -> ``'train.py'``; anything that is not a JSON string is kept as given."""
+    decoded = decode(value)
+    return decoded if isinstance(decoded, str) else value
+
+
+def user_hyperparameters(hyperparameters: dict[str, str]) -> dict[str, str]:
+    """Hyperparameters meant for the script (the toolkit's own ``sagemaker_*`` keys removed)."""
+    return {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Paths of one job's ``/opt/ml`` equivalent."""
+
+    root: Path
+
+    @property
+    def input(self) -> Path:
+        return self.root / "input"
+
+    @property
+    def config(self) -> Path:
+        return self.input / "config"
+
+    @property
+    def data(self) -> Path:
+        return self.input / "data"
+
+    @property
+    def model(self) -> Path:
+        return self.root / "model"
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def output_data(self) -> Path:
+        return self.output / "data"
+
+    @property
+    def failure(self) -> Path:
+        return self.output / "failure"
+
+    @property
+    def code(self) -> Path:
+        return self.root / "code"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log.txt"
+
+    def checkpoints(self, request: dict) -> Path:
+        """``CheckpointConfig.LocalPath`` under ``/opt/ml`` maps into the job dir; others are used as is."""
+        local = (request.get("CheckpointConfig") or {}).get("LocalPath") or "/opt/ml/checkpoints"
+        if local.startswith(OPT_ML):
+            return self.root / local[len(OPT_ML):]
+        return Path(local)
+
+    def make(self, request: dict) -> None:
+        for path in (self.config, self.data, self.model, self.output_data, self.code,
+                     self.output / "intermediate", self.checkpoints(request)):
+            path.mkdir(parents=True, exist_ok=True)
+
+
+def resource_config(request: dict) -> dict[str, Any]:
+    instance_type = (request.get("ResourceConfig") or {}).get("InstanceType", "local")
+    return {
+        "current_host": HOST,
+        "current_instance_type": instance_type,
+        "current_group_name": "homogeneousCluster",
+        "hosts": [HOST],
+        "instance_groups": [
+            {"instance_group_name": "homogeneousCluster", "instance_type": instance_type,
+             "hosts": [HOST]}
+        ],
+        "network_interface_name": "eth0",
+    }
+
+
+def input_data_config(request: dict) -> dict[str, Any]:
+    mode = (request.get("AlgorithmSpecification") or {}).get("TrainingInputMode", "File")
+    out = {}
+    for channel in request.get("InputDataConfig") or []:
+        s3 = (channel.get("DataSource") or {}).get("S3DataSource") or {}
+        out[channel["ChannelName"]] = {
+            "TrainingInputMode": channel.get("InputMode", mode),
+            "S3DistributionType": s3.get("S3DataDistributionType", "FullyReplicated"),
+            "RecordWrapperType": channel.get("RecordWrapperType", "None"),
+        }
+    return out
+
+
+def write_config(layout: Layout, request: dict) -> None:
+    """input/config/{hyperparameters,resourceconfig,inputdataconfig}.json as SageMaker writes them."""
+    files = {
+        "hyperparameters.json": request.get("HyperParameters") or {},
+        "resourceconfig.json": resource_config(request),
+        "inputdataconfig.json": input_data_config(request),
+    }
+    for name, content in files.items():
+        (layout.config / name).write_text(json.dumps(content, indent=2))
+
+
+def fetch_inputs(layout: Layout, request: dict) -> None:
+    """Download the code, every channel, and existing checkpoints (``StorageError`` on failure)."""
+    hyperparameters = request.get("HyperParameters") or {}
+    if SUBMIT_DIR in hyperparameters:
+        storage.fetch_code(unquote(hyperparameters[SUBMIT_DIR]), layout.code)
+    for channel in request.get("InputDataConfig") or []:
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        storage.fetch_prefix(uri, layout.data / channel["ChannelName"])
+    checkpoint_uri = (request.get("CheckpointConfig") or {}).get("S3Uri")
+    if checkpoint_uri:
+        try:
+            storage.fetch_prefix(checkpoint_uri, layout.checkpoints(request))
+        except storage.StorageError:
+            pass  # no checkpoints yet: the usual case for a first run
+
+
+@dataclass(frozen=True)
+class Command:
+    """What to execute: argv, environment, working directory."""
+
+    argv: list[str]
+    env: dict[str, str]
+    cwd: Path
+
+
+def program(request: dict) -> str | None:
+    value = (request.get("HyperParameters") or {}).get(PROGRAM)
+    return unquote(value) if value else None
+
+
+def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
+    """The script's argv and environment (call after ``fetch_inputs``)."""
+    hyperparameters = request.get("HyperParameters") or {}
+    entry = program(request) or ""
+    user_hps = user_hyperparameters(hyperparameters)
+    args: list[str] = []
+    for key, value in user_hps.items():
+        args += [f"--{key}", unquote(value)]
+    decoded = {key: decode(value) for key, value in user_hps.items()}
+    channels = sorted(c["ChannelName"] for c in request.get("InputDataConfig") or [])
+    module_dir = unquote(hyperparameters.get(SUBMIT_DIR, "")) or str(layout.code)
+    interpreter = ["/bin/sh"] if entry.endswith(".sh") else [sys.executable]
+    training_env = {
+        "job_name": name,
+        "current_host": HOST,
+        "hosts": [HOST],
+        "master_hostname": HOST,
+        "is_master": True,
+        "network_interface_name": "eth0",
+        "hyperparameters": decoded,
+        "channel_input_dirs": {c: str(layout.data / c) for c in channels},
+        "input_data_config": input_data_config(request),
+        "resource_config": resource_config(request),
+        "model_dir": str(layout.model),
+        "input_dir": str(layout.input),
+        "input_config_dir": str(layout.config),
+        "output_dir": str(layout.output),
+        "output_data_dir": str(layout.output_data),
+        "output_intermediate_dir": str(layout.output / "intermediate"),
+        "num_cpus": os.cpu_count() or 1,
+        "num_gpus": 0,
+        "module_name": entry[:-3] if entry.endswith(".py") else entry,
+        "module_dir": module_dir,
+        "user_entry_point": entry,
+        "log_level": 20,
+    }
+    env = dict(os.environ)
+    env.update({
+        "PYTHONUNBUFFERED": "1",  # metrics must reach us as they are printed
+        "TRAINING_JOB_NAME": name,
+        "TRAINING_JOB_ARN": arn,
+        "SM_CURRENT_HOST": HOST,
+        "SM_HOSTS": json.dumps([HOST]),
+        "SM_NETWORK_INTERFACE_NAME": "eth0",
+        "SM_MODEL_DIR": str(layout.model),
+        "SM_INPUT_DIR": str(layout.input),
+        "SM_INPUT_CONFIG_DIR": str(layout.config),
+        "SM_OUTPUT_DIR": str(layout.output),
+        "SM_OUTPUT_DATA_DIR": str(layout.output_data),
+        "SM_OUTPUT_INTERMEDIATE_DIR": str(layout.output / "intermediate"),
+        "SM_CHECKPOINT_DIR": str(layout.checkpoints(request)),
+        "SM_CHANNELS": json.dumps(channels),
+        "SM_HPS": json.dumps(decoded),
+        "SM_USER_ARGS": json.dumps(args),
+        "SM_USER_ENTRY_POINT": entry,
+        "SM_MODULE_NAME": training_env["module_name"],
+        "SM_MODULE_DIR": module_dir,
+        "SM_NUM_CPUS": str(training_env["num_cpus"]),
+        "SM_NUM_GPUS": "0",
+        "SM_LOG_LEVEL": "20",
+        "SM_RESOURCE_CONFIG": json.dumps(training_env["resource_config"]),
+        "SM_INPUT_DATA_CONFIG": json.dumps(training_env["input_data_config"]),
+        "SM_TRAINING_ENV": json.dumps(training_env),
+    })
+    for channel in channels:
+        env[f"SM_CHANNEL_{channel.upper()}"] = str(layout.data / channel)
+    for key, value in decoded.items():
+        env[f"SM_HP_{key.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+    env.update(request.get("Environment") or {})
+    return Command(argv=[*interpreter, entry, *args], env=env, cwd=layout.code)
