@@ -1,0 +1,175 @@
+"""Response documents: Describe, List and the per-trial summaries, built from the in-memory view.
+
+Everything here is a pure function of :mod:`.records` objects (called under the service lock), so
+Describe costs no SQL. Datetimes stay ``datetime`` objects; the server serialises them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.tuning import completion
+from airflow_sm_provider.local.tuning.records import Trial, TuningJob, utcnow
+from airflow_sm_provider.local.tuning.trials import objective_of
+
+DEFAULT_MAX_RESULTS = 10
+
+
+def objective(job: TuningJob, trial: Trial) -> dict[str, Any]:
+    """The objective (Type, MetricName) of the definition a trial was built from."""
+    return objective_of(job.config, job.definitions[trial.definition])
+
+
+def minimize(job: TuningJob) -> bool:
+    return objective_of(job.config, job.definitions[0])["Type"] == "Minimize"
+
+
+def trial_summary(job: TuningJob, trial: Trial) -> dict[str, Any]:
+    """A ``HyperParameterTrainingJobSummary``."""
+    summary: dict[str, Any] = {
+        "TrainingJobName": trial.name,
+        "TrainingJobArn": trial.arn,
+        "TuningJobName": job.name,
+        "CreationTime": trial.creation_time,
+        "TrainingJobStatus": trial.status,
+        "TunedHyperParameters": dict(trial.tuned),
+        "ObjectiveStatus": trial.objective_status,
+    }
+    definition_name = job.definitions[trial.definition].get("DefinitionName")
+    if definition_name:
+        summary["TrainingJobDefinitionName"] = definition_name
+    if trial.start_time:
+        summary["TrainingStartTime"] = trial.start_time
+    if trial.end_time:
+        summary["TrainingEndTime"] = trial.end_time
+    if trial.failure_reason:
+        summary["FailureReason"] = trial.failure_reason
+    if trial.objective_value is not None:
+        goal = objective(job, trial)
+        summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
+            "Type": goal["Type"],
+            "MetricName": goal["MetricName"],
+            "Value": float(trial.objective_value),
+        }
+    return summary
+
+
+def best_trial(job: TuningJob) -> Trial | None:
+    """The best completed trial (only Completed trials have a model to hand on); earliest on ties."""
+    candidates = [t for t in job.trials if t.status == "Completed" and t.objective_value is not None]
+    if not candidates:
+        return None
+    key: Callable[[Trial], float] = lambda t: t.objective_value  # type: ignore[assignment,return-value]  # noqa: E731
+    return min(candidates, key=key) if minimize(job) else max(candidates, key=key)
+
+
+def finished_objectives(job: TuningJob) -> list[float]:
+    """Objective values of the trials that reported one, in the order they finished."""
+    done = [t for t in job.trials if t.finished_order and t.objective_value is not None]
+    return [t.objective_value for t in sorted(done, key=lambda t: t.finished_order)]  # type: ignore[misc]
+
+
+def status_counters(job: TuningJob) -> dict[str, int]:
+    """``TrainingJobStatusCounters``: a failed trial is a NonRetryableError; Stopping is InProgress."""
+    counters = {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+    for trial in job.trials:
+        key = {"Failed": "NonRetryableError", "Stopping": "InProgress"}.get(trial.status, trial.status)
+        counters[key] = counters.get(key, 0) + 1
+    return counters
+
+
+def objective_counters(job: TuningJob) -> dict[str, int]:
+    counters = {"Succeeded": 0, "Pending": 0, "Failed": 0}
+    for trial in job.trials:
+        counters[trial.objective_status] += 1
+    return counters
+
+
+def describe(job: TuningJob, overall_best: tuple[TuningJob, Trial] | None) -> dict[str, Any]:
+    """The DescribeHyperParameterTuningJob response.
+
+    :param overall_best: for a warm-start job, the best trial over this job and its parents.
+    """
+    config = dict(job.config)
+    config.setdefault("TrainingJobEarlyStoppingType", "Off")
+    response: dict[str, Any] = {
+        "HyperParameterTuningJobName": job.name,
+        "HyperParameterTuningJobArn": job.arn,
+        "HyperParameterTuningJobConfig": config,
+        "HyperParameterTuningJobStatus": job.status,
+        "CreationTime": job.creation_time,
+        "LastModifiedTime": job.last_modified_time,
+        "TrainingJobStatusCounters": status_counters(job),
+        "ObjectiveStatusCounters": objective_counters(job),
+    }
+    for key in ("TrainingJobDefinition", "TrainingJobDefinitions", "WarmStartConfig"):
+        if job.request.get(key):
+            response[key] = job.request[key]
+    if job.end_time:
+        response["HyperParameterTuningEndTime"] = job.end_time
+    best = best_trial(job)
+    if best is not None:
+        response["BestTrainingJob"] = trial_summary(job, best)
+    if overall_best is not None:
+        response["OverallBestTrainingJob"] = trial_summary(*overall_best)
+    if job.failure_reason:
+        response["FailureReason"] = job.failure_reason
+    details: dict[str, Any] = {
+        "NumberOfTrainingJobsObjectiveNotImproving": completion.not_improving_count(
+            finished_objectives(job), minimize(job)
+        )
+    }
+    if job.convergence_time:
+        details["ConvergenceDetectedTime"] = job.convergence_time
+    response["TuningJobCompletionDetails"] = details
+    end = job.end_time or utcnow()
+    response["ConsumedResources"] = {"RuntimeInSeconds": max(0, int((end - job.creation_time).total_seconds()))}
+    return response
+
+
+def job_summary(job: TuningJob) -> dict[str, Any]:
+    """A ``HyperParameterTuningJobSummary`` (ListHyperParameterTuningJobs)."""
+    summary: dict[str, Any] = {
+        "HyperParameterTuningJobName": job.name,
+        "HyperParameterTuningJobArn": job.arn,
+        "HyperParameterTuningJobStatus": job.status,
+        "Strategy": job.config["Strategy"],
+        "CreationTime": job.creation_time,
+        "LastModifiedTime": job.last_modified_time,
+        "TrainingJobStatusCounters": status_counters(job),
+        "ObjectiveStatusCounters": objective_counters(job),
+        "ResourceLimits": job.config["ResourceLimits"],
+    }
+    if job.end_time:
+        summary["HyperParameterTuningEndTime"] = job.end_time
+    return summary
+
+
+def as_datetime(value: Any) -> dt.datetime:
+    """A request timestamp (datetime, epoch seconds or ISO string) as an aware datetime."""
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    return as_datetime(dt.datetime.fromisoformat(str(value)))
+
+
+def paginate(items: list[Any], request: dict[str, Any]) -> tuple[list[Any], str | None]:
+    """One page of ``items`` and the NextToken for the rest (an opaque encoded offset)."""
+    offset = 0
+    token = request.get("NextToken")
+    if token:
+        try:
+            offset = int(base64.urlsafe_b64decode(token.encode()).decode())
+        except (ValueError, binascii.Error):
+            raise ValidationError("Invalid NextToken") from None
+    size = int(request.get("MaxResults") or DEFAULT_MAX_RESULTS)
+    page = items[offset : offset + size]
+    if offset + size < len(items):
+        return page, base64.urlsafe_b64encode(str(offset + size).encode()).decode()
+    return page, None

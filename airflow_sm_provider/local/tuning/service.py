@@ -1,0 +1,201 @@
+"""``TuningService``: the five tuning operations, backed by one :class:`~.engine.JobEngine` per job.
+
+The backend constructs it with ``TuningService(store, training)``, calls :meth:`recover` at startup
+and :meth:`close` at shutdown, and routes CreateHyperParameterTuningJob,
+DescribeHyperParameterTuningJob, StopHyperParameterTuningJob, ListHyperParameterTuningJobs and
+ListTrainingJobsForHyperParameterTuningJob here with botocore-validated request dicts.
+
+All jobs live in memory (loaded from SQLite at construction), so Describe and List never query
+the database; engines persist every change.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+from typing import Any
+
+from airflow_sm_provider.local.errors import ResourceInUse, ResourceNotFound, ValidationError
+from airflow_sm_provider.local.tuning import responses, warm_start
+from airflow_sm_provider.local.tuning.engine import Context, JobEngine
+from airflow_sm_provider.local.tuning.records import TuningJob
+from airflow_sm_provider.local.tuning.store import TuningStore
+from airflow_sm_provider.local.tuning.validation import budget_of, validate_create
+
+log = logging.getLogger(__name__)
+
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+_ENGINE_JOIN_SECONDS = 10.0
+
+
+class TuningService:
+    """Hyperparameter tuning jobs on optuna, each trial a training job of ``training``.
+
+    :param store: the backend's ``Store`` (its ``path`` holds our tables; its tags API keeps the
+        tuning job's Tags for ListTags).
+    :param training: the backend's ``TrainingService``.
+    :param poll_interval: seconds between an engine's passes over its running trials.
+    """
+
+    def __init__(self, store: Any, training: Any, *, poll_interval: float = 0.2) -> None:
+        self._backend_store = store
+        self._training = training
+        self._lock = threading.RLock()
+        self._tables = TuningStore(store.path)
+        self._jobs: dict[str, TuningJob] = {job.name: job for job in self._tables.load()}
+        self._engines: dict[str, JobEngine] = {}
+        self._ctx = Context(
+            lock=self._lock, store=self._tables, training=training, jobs=self._jobs,
+            shutdown=threading.Event(), poll_interval=poll_interval,
+        )
+        self._region = getattr(training, "region", None) or DEFAULT_REGION
+        self._account = getattr(training, "account_id", None) or DEFAULT_ACCOUNT
+
+    def create(self, request: dict[str, Any]) -> str:
+        """CreateHyperParameterTuningJob; returns the job's ARN."""
+        name = request["HyperParameterTuningJobName"]
+        space = validate_create(request)
+        budget_of(request["HyperParameterTuningJobConfig"], space)
+        with self._lock:
+            if name in self._jobs:
+                raise ResourceInUse(f"Tuning job {name} already exists")
+            warm_start.parents_of(request, self._jobs)
+            arn = f"arn:aws:sagemaker:{self._region}:{self._account}:hyper-parameter-tuning-job/{name.lower()}"
+            job = TuningJob(name=name, arn=arn, request=copy.deepcopy(request))
+            self._jobs[name] = job
+            data = job.to_json()
+        self._tables.save_job(name, data)
+        if request.get("Tags"):
+            self._backend_store.put_tags(arn, request["Tags"])
+        log.info("Created tuning job %s (%s)", name, request["HyperParameterTuningJobConfig"]["Strategy"])
+        self._start(job)
+        return arn
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """DescribeHyperParameterTuningJob."""
+        with self._lock:
+            job = self._get(name)
+            return copy.deepcopy(responses.describe(job, warm_start.overall_best(job, self._jobs)))
+
+    def stop(self, name: str) -> None:
+        """StopHyperParameterTuningJob: Stopping now, Stopped once every running trial stopped."""
+        with self._lock:
+            job = self._get(name)
+            if job.terminal:
+                raise ValidationError(f"Tuning job {name} has already ended ({job.status})")
+            if job.stop_requested:
+                return
+            job.stop_requested = True
+            job.status = "Stopping"
+            job.touch()
+            data = job.to_json()
+        self._tables.save_job(name, data)
+        engine = self._engines.get(name)
+        if engine is not None and engine.is_alive():
+            engine.wake.set()
+        elif not self._ctx.shutdown.is_set():
+            self._start(job)
+
+    def list(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListHyperParameterTuningJobs."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+            jobs = [j for j in jobs if _matches(j, request)]
+            key = {
+                "Name": lambda j: j.name,
+                "Status": lambda j: j.status,
+                "CreationTime": lambda j: j.creation_time,
+            }[request.get("SortBy", "Name")]
+            jobs.sort(key=key, reverse=request.get("SortOrder", "Ascending") == "Descending")
+            page, token = responses.paginate(jobs, request)
+            result: dict[str, Any] = {
+                "HyperParameterTuningJobSummaries": copy.deepcopy([responses.job_summary(j) for j in page])
+            }
+        if token:
+            result["NextToken"] = token
+        return result
+
+    def list_training_jobs(self, request: dict[str, Any]) -> dict[str, Any]:
+        """ListTrainingJobsForHyperParameterTuningJob."""
+        with self._lock:
+            job = self._get(request["HyperParameterTuningJobName"])
+            trials = list(job.trials)
+            if request.get("StatusEquals"):
+                trials = [t for t in trials if t.status == request["StatusEquals"]]
+            sort_by = request.get("SortBy", "Name")
+            if sort_by == "FinalObjectiveMetricValue":
+                # As SageMaker: jobs without an objective value are not listed under this sort.
+                trials = [t for t in trials if t.objective_value is not None]
+            key = {
+                "Name": lambda t: t.name,
+                "CreationTime": lambda t: t.creation_time,
+                "Status": lambda t: t.status,
+                "FinalObjectiveMetricValue": lambda t: t.objective_value,
+            }[sort_by]
+            trials.sort(key=key, reverse=request.get("SortOrder", "Ascending") == "Descending")
+            page, token = responses.paginate(trials, request)
+            result: dict[str, Any] = {
+                "TrainingJobSummaries": copy.deepcopy([responses.trial_summary(job, t) for t in page])
+            }
+        if token:
+            result["NextToken"] = token
+        return result
+
+    def recover(self) -> None:
+        """Resume every unfinished job (its trials that died with the backend count as failed)."""
+        with self._lock:
+            unfinished = [j for j in self._jobs.values() if not j.terminal]
+        for job in unfinished:
+            log.info("Resuming tuning job %s (%d training jobs launched)", job.name, len(job.trials))
+            self._start(job)
+
+    def close(self) -> None:
+        """Stop the engines, leaving their jobs InProgress in the store for :meth:`recover`."""
+        self._ctx.shutdown.set()
+        for engine in list(self._engines.values()):
+            engine.wake.set()
+        for engine in list(self._engines.values()):
+            engine.join(_ENGINE_JOIN_SECONDS)
+        self._tables.close()
+
+    def _start(self, job: TuningJob) -> None:
+        try:
+            space = validate_create(job.request)
+            budget = budget_of(job.config, space)
+        except ValidationError as err:  # stored by an older version with other rules
+            with self._lock:
+                job.status, job.failure_reason = "Failed", err.message
+                job.touch()
+                data = job.to_json()
+            self._tables.save_job(job.name, data)
+            return
+        engine = JobEngine(self._ctx, job, space, budget)
+        self._engines[job.name] = engine
+        engine.start()
+
+    def _get(self, name: str) -> TuningJob:
+        job = self._jobs.get(name)
+        if job is None:
+            raise ResourceNotFound(f"Amazon SageMaker can't find a tuning job with name {name}")
+        return job
+
+
+def _matches(job: TuningJob, request: dict[str, Any]) -> bool:
+    """ListHyperParameterTuningJobs filters (times are exclusive bounds)."""
+    contains = request.get("NameContains")
+    if contains and contains.lower() not in job.name.lower():
+        return False
+    if request.get("StatusEquals") and job.status != request["StatusEquals"]:
+        return False
+    bounds = (
+        ("CreationTimeAfter", job.creation_time, 1), ("CreationTimeBefore", job.creation_time, -1),
+        ("LastModifiedTimeAfter", job.last_modified_time, 1), ("LastModifiedTimeBefore", job.last_modified_time, -1),
+    )
+    for key, value, sign in bounds:
+        if request.get(key) is not None:
+            bound = responses.as_datetime(request[key])
+            if (sign > 0 and not value > bound) or (sign < 0 and not value < bound):
+                return False
+    return True
