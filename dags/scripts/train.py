@@ -121,10 +121,6 @@ def format_line(stage: int, total: int, results: dict[str, dict[str, float]]) ->
 
 
 def train(args: argparse.Namespace, channels: dict[str, Path], model_dir: Path, data_dir: Path) -> dict:
-    import joblib
-    import sklearn
-    from sklearn.ensemble import GradientBoostingClassifier
-
     if "train" not in channels:
         raise UsageError("the 'train' channel is required (SM_CHANNEL_TRAIN is not set)")
     x_train, y_train = read_channel("train", channels["train"])
@@ -134,6 +130,11 @@ def train(args: argparse.Namespace, channels: dict[str, Path], model_dir: Path, 
             raise UsageError(
                 f"channel {name!r} has {x_eval.shape[1]} features, 'train' has {x_train.shape[1]}"
             )
+
+    # Imported only now: scikit-learn takes seconds to import, bad input should not wait for it.
+    import joblib
+    import sklearn
+    from sklearn.ensemble import GradientBoostingClassifier
 
     model = GradientBoostingClassifier(
         n_estimators=args.n_estimators,
