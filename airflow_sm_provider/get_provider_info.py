@@ -1,0 +1,58 @@
+"""Provider metadata read by Airflow's ProvidersManager (entry point ``apache_airflow_provider``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def get_provider_info() -> dict[str, Any]:
+    return {
+        "package-name": "airflow-sm-provider",
+        "name": "Amazon SageMaker (airflow-sm-provider)",
+        # Connections: the standard ``aws`` connection type of apache-airflow-providers-amazon, used
+        # as is. It is not listed under "connection-types": registering a type another provider owns
+        # makes Airflow log a warning in every process that loads providers.
+        "description": "Amazon SageMaker training and hyperparameter tuning (uses the standard `aws` "
+        "connection), with an offline local SageMaker backend.",
+        "versions": ["0.1.0"],
+        "integrations": [
+            {
+                "integration-name": "Amazon SageMaker (airflow-sm-provider)",
+                "external-doc-url": "https://aws.amazon.com/sagemaker/",
+                "tags": ["aws"],
+            }
+        ],
+        "hooks": [
+            {
+                "integration-name": "Amazon SageMaker (airflow-sm-provider)",
+                "python-modules": ["airflow_sm_provider.hooks.sagemaker"],
+            }
+        ],
+        "operators": [
+            {
+                "integration-name": "Amazon SageMaker (airflow-sm-provider)",
+                "python-modules": [
+                    "airflow_sm_provider.operators.training",
+                    "airflow_sm_provider.operators.tuning",
+                    "airflow_sm_provider.operators.model",
+                ],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": "Amazon SageMaker (airflow-sm-provider)",
+                "python-modules": ["airflow_sm_provider.sensors.sagemaker"],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Amazon SageMaker (airflow-sm-provider)",
+                "python-modules": ["airflow_sm_provider.triggers.sagemaker"],
+            }
+        ],
+        "extra-links": [
+            "airflow_sm_provider.links.sagemaker.SageMakerTrainingJobLink",
+            "airflow_sm_provider.links.sagemaker.SageMakerTuningJobLink",
+            "airflow_sm_provider.links.sagemaker.SageMakerTrainingLogsLink",
+        ],
+    }

@@ -1,0 +1,103 @@
+"""Extra links to the AWS console: training job, tuning job and the training job's CloudWatch logs.
+
+Operators and sensors call :func:`persist_job_link` once they know the job; Airflow's task
+runner then calls ``get_link`` on the worker and stores the URL, which the UI shows while the
+task runs, defers or has finished. URLs are region- and partition-aware (aws, aws-cn,
+aws-us-gov).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote
+
+from airflow.sdk import BaseOperatorLink
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+#: XCom key holding ``{"kind", "job_name", "region_name"}`` for the links.
+XCOM_KEY = "sagemaker_job"
+
+CONSOLE_DOMAINS = {"aws": "aws.amazon.com", "aws-cn": "amazonaws.cn", "aws-us-gov": "amazonaws-us-gov.com"}
+
+
+def partition_of(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def console_base(region: str) -> str:
+    domain = CONSOLE_DOMAINS[partition_of(region)]
+    # GovCloud and China have no regional console hosts; the commercial partition does.
+    host = f"{region}.console.{domain}" if partition_of(region) == "aws" else f"console.{domain}"
+    return f"https://{host}"
+
+
+def training_job_url(region: str, job_name: str) -> str:
+    return f"{console_base(region)}/sagemaker/home?region={region}#/jobs/{quote(job_name)}"
+
+
+def tuning_job_url(region: str, job_name: str) -> str:
+    return f"{console_base(region)}/sagemaker/home?region={region}#/hyper-tuning-jobs/{quote(job_name)}"
+
+
+def training_logs_url(region: str, job_name: str) -> str:
+    group = quote("/aws/sagemaker/TrainingJobs", safe="")
+    return (
+        f"{console_base(region)}/cloudwatch/home?region={region}"
+        f"#logsV2:log-groups/log-group/{quote(group, safe='')}$3FlogStreamNameFilter$3D{quote(job_name)}"
+    )
+
+
+def persist_job_link(context: Context, kind: str, job_name: str, region_name: str | None) -> None:
+    """Remember which job the links should point at (best effort: links never fail a task)."""
+    context["ti"].xcom_push(key=XCOM_KEY, value={"kind": kind, "job_name": job_name, "region_name": region_name})
+
+
+class _SageMakerLink(BaseOperatorLink):
+    kinds: ClassVar[tuple[str, ...]]
+
+    def url(self, region: str, job_name: str) -> str:
+        raise NotImplementedError
+
+    def get_link(self, operator: Any, *, ti_key: Any) -> str:
+        from airflow.sdk.execution_time.xcom import XCom
+
+        info = XCom.get_value(ti_key=ti_key, key=XCOM_KEY)
+        if not info or info.get("kind") not in self.kinds or not info.get("region_name"):
+            return ""
+        return self.url(info["region_name"], info["job_name"])
+
+
+class SageMakerTrainingJobLink(_SageMakerLink):
+    """The training job's page in the SageMaker console."""
+
+    name = "SageMaker Training Job"
+    kinds = ("training",)
+
+    def url(self, region: str, job_name: str) -> str:
+        return training_job_url(region, job_name)
+
+
+class SageMakerTuningJobLink(_SageMakerLink):
+    """The hyperparameter tuning job's page in the SageMaker console."""
+
+    name = "SageMaker Tuning Job"
+    kinds = ("tuning",)
+
+    def url(self, region: str, job_name: str) -> str:
+        return tuning_job_url(region, job_name)
+
+
+class SageMakerTrainingLogsLink(_SageMakerLink):
+    """The training job's CloudWatch log streams."""
+
+    name = "SageMaker Training Logs"
+    kinds = ("training",)
+
+    def url(self, region: str, job_name: str) -> str:
+        return training_logs_url(region, job_name)

@@ -1,0 +1,239 @@
+"""The lifecycle every SageMaker job operator shares: validate, find-or-create, wait, publish.
+
+``__init__`` stores; ``execute`` acts. Nothing here imports boto3 or the amazon provider at
+module level: DAG files import operators in every parsing loop, and the hook (with boto3) is
+only loaded when a task runs.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.configuration import conf
+from airflow.sdk import BaseOperator
+
+from airflow_sm_provider import completion, naming
+from airflow_sm_provider.exceptions import JobNameConflictError, JobTimeoutError
+from airflow_sm_provider.jobs import JobKind, Outcome, classify, progress
+from airflow_sm_provider.links.sagemaker import persist_job_link, training_job_url, tuning_job_url
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+
+ACTIONS_IF_JOB_EXISTS = ("fail", "timestamp")
+
+
+class SageMakerJobOperator(BaseOperator):
+    """Base class of the training and tuning operators (see their docstrings for parameters)."""
+
+    kind: ClassVar[JobKind]
+    template_fields: tuple[str, ...] = ("config",)
+    template_fields_renderers: ClassVar[dict[str, str]] = {"config": "json"}
+    ui_color = "#ede4ff"
+
+    def __init__(
+        self,
+        *,
+        config: Any,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        wait_for_completion: bool = True,
+        check_interval: int = 30,
+        max_ingestion_time: int | None = None,
+        action_if_job_exists: str = "fail",
+        stop_job_on_kill: bool = True,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if action_if_job_exists not in ACTIONS_IF_JOB_EXISTS:
+            raise ValueError(
+                f"action_if_job_exists must be one of {ACTIONS_IF_JOB_EXISTS}, got {action_if_job_exists!r}"
+            )
+        self.config = config
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.wait_for_completion = wait_for_completion
+        self.check_interval = check_interval
+        self.max_ingestion_time = max_ingestion_time
+        self.action_if_job_exists = action_if_job_exists
+        self.stop_job_on_kill = stop_job_on_kill
+        self.deferrable = deferrable
+        self.job_name: str | None = None
+
+    @cached_property
+    def hook(self) -> SageMakerHook:
+        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+
+        return SageMakerHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
+
+    # -- hooks for subclasses ------------------------------------------------------------------
+    def build_request(self, context: Context) -> dict[str, Any]:
+        """Render ``config`` into a new, normalised, validated request dict (no API call)."""
+        raise NotImplementedError
+
+    # -- execute -----------------------------------------------------------------------------------
+    def execute(self, context: Context) -> dict[str, Any]:
+        request = self.build_request(context)
+        identity = naming.TaskIdentity.from_context(context)
+        description = self._find_or_create(request, identity)
+        name = description[self.kind.name_key]
+        self.job_name = name
+        persist_job_link(context, self.kind.name, name, self.hook.region_name)
+
+        if classify(self.kind, description).outcome is Outcome.SUCCEEDED:
+            self.log.info("%s %s already completed: reusing its result", self.kind.label, name)
+            return self._publish(context, description)
+        if not self.wait_for_completion:
+            return self._summary(description)
+        if self.deferrable:
+            self._defer(name)
+        return self._publish(context, self._wait(name))
+
+    def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Resume after the trigger fired: fail with its message or publish the job's result."""
+        self.job_name = (event or {}).get("job_name")
+        completion.raise_for_event(event)
+        return self._publish(context, self.hook.describe(self.kind, event["job_name"]))
+
+    def on_kill(self) -> None:
+        if not (self.stop_job_on_kill and self.job_name):
+            return
+        self.log.info("Task killed: stopping SageMaker %s %s", self.kind.label, self.job_name)
+        try:
+            self.hook.stop(self.kind, self.job_name)
+        except Exception as err:  # already finished, or AWS unreachable: nothing more to do here
+            self.log.warning("Could not stop %s %s: %s", self.kind.label, self.job_name, err)
+
+    # -- find or create ----------------------------------------------------------------------------
+    def _find_or_create(self, request: dict[str, Any], identity: naming.TaskIdentity) -> dict[str, Any]:
+        explicit = request.get(self.kind.name_key)
+        if explicit:
+            return self._reattach_explicit(request, identity, explicit)
+        base = naming.base_name(identity, self.kind.max_name_length)
+        latest, attempt = self._latest_attempt(base)
+        if latest is not None:
+            verdict = classify(self.kind, latest)
+            if verdict.outcome is not Outcome.FAILED:
+                self.log.info("Reattaching to %s %s (%s)", self.kind.label, latest[self.kind.name_key], verdict.status)
+                return latest
+            self.log.info("Previous %s %s ended %s: starting a fresh one", self.kind.label, latest[self.kind.name_key], verdict.status)
+        return self._create(request, naming.attempt_name(base, attempt + 1), identity)
+
+    def _latest_attempt(self, base: str) -> tuple[dict[str, Any] | None, int]:
+        """The newest job this task instance started (its Describe), and its attempt number."""
+        response = self.hook.list_jobs(
+            self.kind, NameContains=base, SortBy="CreationTime", SortOrder="Descending", MaxResults=100
+        )
+        attempts = [
+            (n, summary[self.kind.name_key])
+            for summary in response.get(self.kind.list_key, [])
+            if (n := naming.attempt_of(summary[self.kind.name_key], base)) is not None
+        ]
+        if not attempts:
+            return None, 0
+        attempt, name = max(attempts)
+        description = self._settled(self.hook.describe(self.kind, name))
+        return description, attempt
+
+    def _reattach_explicit(self, request: dict[str, Any], identity: naming.TaskIdentity, name: str) -> dict[str, Any]:
+        from airflow_sm_provider.transient import is_not_found
+
+        try:
+            existing = self.hook.describe(self.kind, name)
+        except Exception as err:
+            if not is_not_found(err):
+                raise
+            return self._create(request, name, identity)
+        if naming.owned_by(self.hook.list_tags(existing[self.kind.arn_key]), identity):
+            existing = self._settled(existing)
+            if classify(self.kind, existing).outcome is not Outcome.FAILED:
+                self.log.info("Reattaching to %s %s", self.kind.label, name)
+                return existing
+            return self._create(request, self._fresh_name(name), identity)
+        if self.action_if_job_exists == "timestamp":
+            return self._create(request, self._fresh_name(name), identity)
+        raise JobNameConflictError(
+            f"A SageMaker {self.kind.label} named {name!r} already exists and was not started by this task "
+            f"instance. Choose another name, leave the name out of config to get a deterministic one, or set "
+            f'action_if_job_exists="timestamp" to append a timestamp.'
+        )
+
+    def _fresh_name(self, name: str) -> str:
+        suffix = f"-{int(time.time())}"
+        return name[: self.kind.max_name_length - len(suffix)].rstrip("-") + suffix
+
+    def _settled(self, description: dict[str, Any]) -> dict[str, Any]:
+        """Wait out a ``Stopping`` job so a fresh attempt never overlaps a live one."""
+        while description.get(self.kind.status_key) == "Stopping":
+            time.sleep(min(self.check_interval, 10))
+            description = self.hook.describe(self.kind, description[self.kind.name_key])
+        return description
+
+    def _create(self, request: dict[str, Any], name: str, identity: naming.TaskIdentity) -> dict[str, Any]:
+        final = {**request, self.kind.name_key: name, "Tags": naming.merge_tags(request.get("Tags"), identity.tags())}
+        response = self.hook.create(self.kind, final)
+        region = self.hook.region_name
+        url = (tuning_job_url if self.kind.name == "tuning" else training_job_url)(region, name) if region else ""
+        self.log.info("Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url)
+        return self.hook.describe(self.kind, name)
+
+    # -- waiting ---------------------------------------------------------------------------------
+    def _defer(self, name: str) -> None:
+        from airflow_sm_provider.triggers.sagemaker import SageMakerTrainingTrigger, SageMakerTuningTrigger
+
+        trigger_class = SageMakerTuningTrigger if self.kind.name == "tuning" else SageMakerTrainingTrigger
+        timeout_at = None if self.max_ingestion_time is None else time.time() + self.max_ingestion_time
+        self.defer(
+            trigger=trigger_class(
+                job_name=name,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                poll_interval=self.check_interval,
+                timeout_at=timeout_at,
+                stop_job_on_kill=self.stop_job_on_kill,
+            ),
+            method_name="execute_complete",
+        )
+
+    def _wait(self, name: str) -> dict[str, Any]:
+        from airflow_sm_provider.transient import is_transient
+
+        deadline = None if self.max_ingestion_time is None else time.monotonic() + self.max_ingestion_time
+        last_line = None
+        while True:
+            try:
+                description = self.hook.describe(self.kind, name)
+            except Exception as err:
+                if not is_transient(err):
+                    raise
+                self.log.warning("Transient error describing %s (will poll again): %s", name, err)
+            else:
+                line = progress(self.kind, description)
+                if line != last_line:
+                    self.log.info("%s %s: %s", self.kind.label, name, line)
+                    last_line = line
+                if classify(self.kind, description).outcome.is_terminal():
+                    return description
+            if deadline is not None and time.monotonic() >= deadline:
+                raise JobTimeoutError(
+                    f"SageMaker {self.kind.label} {name} was still running after max_ingestion_time="
+                    f"{self.max_ingestion_time}s; the job was left running and a retry reattaches to it"
+                )
+            time.sleep(self.check_interval if deadline is None else max(0.0, min(self.check_interval, deadline - time.monotonic())))
+
+    # -- results ---------------------------------------------------------------------------------
+    def _publish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:
+        result = completion.build_result(self.kind, self.hook, description)
+        return completion.push_result(self.kind, context, result)
+
+    def _summary(self, description: dict[str, Any]) -> dict[str, Any]:
+        from airflow_sm_provider.jobs import training_result, tuning_result
+
+        if self.kind.name == "tuning":
+            return tuning_result(description, None)
+        return training_result(description)

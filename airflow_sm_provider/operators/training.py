@@ -1,0 +1,56 @@
+"""SageMakerTrainingOperator: start (or reattach to) a training job and wait for it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider.jobs import TRAINING
+from airflow_sm_provider.links.sagemaker import SageMakerTrainingJobLink, SageMakerTrainingLogsLink
+from airflow_sm_provider.operators.base import SageMakerJobOperator
+
+if TYPE_CHECKING:
+    from airflow.sdk import Context
+
+
+class SageMakerTrainingOperator(SageMakerJobOperator):
+    """Run a SageMaker training job.
+
+    Without ``TrainingJobName`` in ``config`` the job gets a deterministic name from the task
+    instance, so a retry reattaches instead of starting a second job: an InProgress job is
+    waited for, a Completed one returns its result, a Failed or Stopped one is followed by a
+    fresh job with an attempt suffix.
+
+    :param config: The CreateTrainingJob request (as boto3 takes it) or a
+        :class:`~airflow_sm_provider.specs.TrainingJobSpec`. Templated; never modified.
+    :param hyperparameters: Merged over ``config["HyperParameters"]``, values stringified.
+        Templated, and may be an XComArg such as ``tune.output["tuned_hyperparameters"]``.
+    :param aws_conn_id: Airflow ``aws`` connection id.
+    :param region_name: AWS region; the connection's by default.
+    :param wait_for_completion: Wait for the job to finish (otherwise return once it started).
+    :param check_interval: Seconds between status checks, in the worker or the triggerer.
+    :param max_ingestion_time: Give up waiting after this many seconds (the job keeps running);
+        ``None`` waits as long as the job runs.
+    :param action_if_job_exists: ``"fail"`` (default) when an explicit name belongs to a job this
+        task instance did not start; ``"timestamp"`` appends a timestamp instead.
+    :param stop_job_on_kill: Stop the job when the task is killed (worker or triggerer).
+    :param deferrable: Wait in the triggerer instead of holding a worker slot.
+    """
+
+    kind = TRAINING
+    template_fields = ("config", "hyperparameters")
+    operator_extra_links = (SageMakerTrainingJobLink(), SageMakerTrainingLogsLink())
+
+    def __init__(self, *, config: Any, hyperparameters: Any = None, **kwargs: Any) -> None:
+        super().__init__(config=config, **kwargs)
+        self.hyperparameters = hyperparameters
+
+    def build_request(self, context: Context) -> dict[str, Any]:
+        from airflow_sm_provider.specs import render_request
+        from airflow_sm_provider.validation import normalize_training_request, validate_training_request
+
+        request = render_request(self.config)
+        if self.hyperparameters:
+            request["HyperParameters"] = {**(request.get("HyperParameters") or {}), **dict(self.hyperparameters)}
+        request = normalize_training_request(request)
+        validate_training_request(request)
+        return request

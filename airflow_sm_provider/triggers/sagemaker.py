@@ -1,0 +1,151 @@
+"""Deferrable triggers that watch SageMaker training and tuning jobs from the triggerer.
+
+Both triggers share one loop (:class:`SageMakerJobTrigger`) and differ only by the job kind row
+from :mod:`airflow_sm_provider.jobs`. Events always have the shape built by :func:`job_event`:
+``{"status": "success" | "failed" | "timeout" | "error", "kind", "job_name", "job_status",
+"message"}``. The operator re-describes the job on resume to build its XCom, so events stay small.
+
+``on_kill`` stops the job only when a user acts on the deferred task (mark failed / success,
+clear); a triggerer restart or a move to another triggerer runs only ``cleanup``, which leaves
+the job alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome, classify, progress
+
+#: Bound on how long on_kill may spend stopping the job.
+STOP_TIMEOUT = 30.0
+
+
+def job_event(kind: JobKind, job_name: str, status: str, job_status: str | None, message: str) -> TriggerEvent:
+    """The one place trigger events are built."""
+    return TriggerEvent(
+        {"status": status, "kind": kind.name, "job_name": job_name, "job_status": job_status, "message": message}
+    )
+
+
+class SageMakerJobTrigger(BaseTrigger):
+    """Poll one SageMaker job until it reaches a terminal status.
+
+    :param job_name: The job to watch.
+    :param aws_conn_id: Airflow ``aws`` connection id.
+    :param region_name: AWS region; the connection's by default.
+    :param poll_interval: Seconds between status checks.
+    :param timeout_at: Unix time after which the wait ends with a ``timeout`` event (the
+        operator's ``max_ingestion_time``, fixed when the task first deferred); ``None`` waits
+        as long as the job runs.
+    :param stop_job_on_kill: Stop the job when a user kills the deferred task.
+    """
+
+    kind: ClassVar[JobKind]
+
+    def __init__(
+        self,
+        job_name: str,
+        aws_conn_id: str | None = "aws_default",
+        region_name: str | None = None,
+        poll_interval: float = 30,
+        timeout_at: float | None = None,
+        stop_job_on_kill: bool = True,
+    ) -> None:
+        super().__init__()
+        self.job_name = job_name
+        self.aws_conn_id = aws_conn_id
+        self.region_name = region_name
+        self.poll_interval = poll_interval
+        self.timeout_at = timeout_at
+        self.stop_job_on_kill = stop_job_on_kill
+        #: The status seen at the last successful poll (not serialised; for logs and tests).
+        self.last_status: str | None = None
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return (
+            f"{type(self).__module__}.{type(self).__qualname__}",
+            {
+                "job_name": self.job_name,
+                "aws_conn_id": self.aws_conn_id,
+                "region_name": self.region_name,
+                "poll_interval": self.poll_interval,
+                "timeout_at": self.timeout_at,
+                "stop_job_on_kill": self.stop_job_on_kill,
+            },
+        )
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        try:
+            async for event in self._watch():
+                yield event
+                return
+        except Exception as err:  # the only broad except: report, never crash the triggerer
+            self.log.exception("Watching SageMaker %s %s failed", self.kind.label, self.job_name)
+            yield job_event(self.kind, self.job_name, "error", None, f"{type(err).__name__}: {err}")
+
+    async def _watch(self) -> AsyncIterator[TriggerEvent]:
+        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+        from airflow_sm_provider.transient import is_transient
+        from airflow_sm_provider.triggers.clients import shared_client
+
+        last_progress = None
+        async with shared_client(self.aws_conn_id, self.region_name) as client:
+            while True:
+                try:
+                    description = await SageMakerHook.adescribe(client, self.kind, self.job_name)
+                except Exception as err:
+                    if not is_transient(err):
+                        raise
+                    self.log.warning("Transient error describing %s (will poll again): %s", self.job_name, err)
+                else:
+                    verdict = classify(self.kind, description)
+                    self.last_status = verdict.status
+                    line = progress(self.kind, description)
+                    if line != last_progress:
+                        self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
+                        last_progress = line
+                    if verdict.outcome is Outcome.SUCCEEDED:
+                        yield job_event(self.kind, self.job_name, "success", verdict.status, verdict.message)
+                        return
+                    if verdict.outcome is Outcome.FAILED:
+                        yield job_event(self.kind, self.job_name, "failed", verdict.status, verdict.message)
+                        return
+                remaining = None if self.timeout_at is None else self.timeout_at - time.time()
+                if remaining is not None and remaining <= 0:
+                    yield job_event(
+                        self.kind,
+                        self.job_name,
+                        "timeout",
+                        None,
+                        f"SageMaker {self.kind.label} {self.job_name} was still running when "
+                        "max_ingestion_time elapsed; the job was left running",
+                    )
+                    return
+                await asyncio.sleep(self.poll_interval if remaining is None else min(self.poll_interval, remaining))
+
+    async def on_kill(self) -> None:
+        if not self.stop_job_on_kill:
+            return
+        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+        from airflow_sm_provider.triggers.clients import shared_client
+
+        self.log.info("Task was killed by a user: stopping SageMaker %s %s", self.kind.label, self.job_name)
+        async with shared_client(self.aws_conn_id, self.region_name) as client:
+            await asyncio.wait_for(SageMakerHook.astop(client, self.kind, self.job_name), STOP_TIMEOUT)
+
+
+class SageMakerTrainingTrigger(SageMakerJobTrigger):
+    """Watch a SageMaker training job. See :class:`SageMakerJobTrigger` for the parameters."""
+
+    kind = TRAINING
+
+
+class SageMakerTuningTrigger(SageMakerJobTrigger):
+    """Watch a SageMaker hyperparameter tuning job. See :class:`SageMakerJobTrigger` for the parameters."""
+
+    kind = TUNING

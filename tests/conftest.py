@@ -1,0 +1,23 @@
+"""Test-wide settings: a private AIRFLOW_HOME, no examples, no network credentials.
+
+Airflow reads its configuration on first import, so the environment is set here, before any
+test module imports Airflow.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_HOME = Path(os.environ.get("SM_TEST_AIRFLOW_HOME") or tempfile.mkdtemp(prefix="sm-airflow-home-"))
+os.environ["AIRFLOW_HOME"] = str(_HOME)
+os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
+os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}")
+# Nothing in the tests may reach AWS: fake credentials, and a region so clients can be built.
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ.pop("AWS_SESSION_TOKEN", None)
+os.environ.pop("AWS_PROFILE", None)
+os.environ["AWS_DEFAULT_REGION"] = "us-east-1"

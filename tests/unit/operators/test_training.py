@@ -1,0 +1,295 @@
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from botocore.stub import ANY
+
+from airflow_sm_provider import naming
+from airflow_sm_provider.exceptions import (
+    ConfigValidationError,
+    JobFailedError,
+    JobNameConflictError,
+    JobTimeoutError,
+)
+from airflow_sm_provider.operators import SageMakerTrainingOperator
+from airflow_sm_provider.triggers import SageMakerTrainingTrigger
+from tests.unit.requests import training_config, training_description
+
+
+class FakeTI:
+    def __init__(self, dag_id="retrain", task_id="train", run_id="scheduled__2026-11-22T00:00:00+00:00", map_index=-1):
+        self.dag_id, self.task_id, self.run_id, self.map_index = dag_id, task_id, run_id, map_index
+        self.xcom: dict[str, object] = {}
+
+    def xcom_push(self, key, value):
+        self.xcom[key] = value
+
+
+def context(ti=None):
+    return {"ti": ti or FakeTI()}
+
+
+def base_name(ti=None):
+    return naming.base_name(naming.TaskIdentity.from_context(context(ti)), 63)
+
+
+def list_params(base):
+    return {"NameContains": base, "SortBy": "CreationTime", "SortOrder": "Descending", "MaxResults": 100}
+
+
+def summary(description):
+    keys = ("TrainingJobName", "TrainingJobArn", "CreationTime", "TrainingJobStatus")
+    return {k: description[k] for k in keys}
+
+
+def operator(**kwargs):
+    kwargs.setdefault("config", training_config())
+    return SageMakerTrainingOperator(task_id="train", check_interval=0, **kwargs)
+
+
+def test_first_run_creates_a_deterministic_job_tags_it_and_returns_the_contract(sagemaker_stub):
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response(
+        "create_training_job",
+        {"TrainingJobArn": training_description(name)["TrainingJobArn"]},
+        {**training_config(), "TrainingJobName": name, "Tags": naming.TaskIdentity.from_context(context()).tags()},
+    )
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    ti = FakeTI()
+
+    result = operator().execute(context(ti))
+
+    sagemaker_stub.assert_no_pending_responses()
+    assert json.loads(json.dumps(result)) == result
+    assert result == {
+        "training_job_name": name,
+        "training_job_arn": training_description(name)["TrainingJobArn"],
+        "status": "Completed",
+        "secondary_status": "Completed",
+        "model_artifacts": f"s3://bucket/output/{name}/output/model.tar.gz",
+        "final_metrics": {"validation:loss": 0.25},
+        "hyperparameters": {"epochs": "3", "lr": "0.1"},
+        "billable_seconds": 42,
+    }
+    assert ti.xcom["sagemaker_job"] == {"kind": "training", "job_name": name, "region_name": "us-east-1"}
+    assert len(name) <= 63 and naming.NAME_PATTERN.match(name)
+
+
+@pytest.mark.parametrize("status", ["InProgress", "Completed"])
+def test_retry_reattaches_with_exactly_one_create_across_two_attempts(sagemaker_stub, status):
+    name = base_name()
+    # attempt 1: creates the job, then the worker loses its AWS access mid-wait and the task fails
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_client_error("describe_training_job", "AccessDeniedException", http_status_code=403)
+    with pytest.raises(Exception, match="AccessDenied"):
+        operator().execute(context())
+    # attempt 2: finds the job and reattaches; no create_training_job response is queued, so a
+    # second create would make the Stubber raise
+    found = training_description(name, status)
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": [summary(found)]}, list_params(name))
+    sagemaker_stub.add_response("describe_training_job", found, {"TrainingJobName": name})
+    if status == "InProgress":
+        sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+
+    result = operator().execute(context())
+
+    sagemaker_stub.assert_no_pending_responses()
+    assert result["training_job_name"] == name
+    assert result["status"] == "Completed"
+
+
+ANY_CREATE = {key: ANY for key in (*training_config(), "TrainingJobName", "Tags")}
+
+
+@pytest.mark.parametrize("status", ["Failed", "Stopped"])
+def test_failed_or_stopped_previous_attempt_gets_a_fresh_suffixed_job(sagemaker_stub, status):
+    name = base_name()
+    previous = [training_description(f"{name}-2", status), training_description(name, "Failed")]
+    sagemaker_stub.add_response(
+        "list_training_jobs", {"TrainingJobSummaries": [summary(d) for d in previous]}, list_params(name)
+    )
+    sagemaker_stub.add_response("describe_training_job", previous[0], {"TrainingJobName": f"{name}-2"})
+    sagemaker_stub.add_response(
+        "create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "TrainingJobName": f"{name}-3"}
+    )
+    sagemaker_stub.add_response("describe_training_job", training_description(f"{name}-3", "Completed"), {"TrainingJobName": f"{name}-3"})
+
+    result = operator().execute(context())
+
+    sagemaker_stub.assert_no_pending_responses()
+    assert result["training_job_name"] == f"{name}-3"
+
+
+@pytest.mark.parametrize("status", ["Failed", "Stopped"])
+def test_failed_job_fails_the_task_with_sagemakers_failure_reason(sagemaker_stub, status):
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response("describe_training_job", training_description(name, status), {"TrainingJobName": name})
+
+    with pytest.raises(JobFailedError, match=f"ended {status}: AlgorithmError: boom at epoch 2") as err:
+        operator().execute(context())
+    assert err.value.failure_reason == "AlgorithmError: boom at epoch 2"
+
+
+def test_transient_errors_while_waiting_do_not_fail_the_task(sagemaker_stub):
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_client_error("describe_training_job", "ThrottlingException", http_status_code=400)
+    sagemaker_stub.add_client_error("describe_training_job", "InternalFailure", http_status_code=500)
+    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+
+    assert operator().execute(context())["status"] == "Completed"
+
+
+def test_max_ingestion_time_fails_with_a_timeout_and_leaves_the_job(sagemaker_stub):
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+
+    with pytest.raises(JobTimeoutError, match="max_ingestion_time"):
+        operator(max_ingestion_time=0).execute(context())
+    sagemaker_stub.assert_no_pending_responses()  # no StopTrainingJob queued or made
+
+
+def test_explicit_name_owned_by_someone_else_fails_clearly(sagemaker_stub):
+    config = training_config(TrainingJobName="shared-name")
+    other = training_description("shared-name")
+    sagemaker_stub.add_response("describe_training_job", other, {"TrainingJobName": "shared-name"})
+    sagemaker_stub.add_response("list_tags", {"Tags": [{"Key": "team", "Value": "x"}]}, {"ResourceArn": other["TrainingJobArn"]})
+
+    with pytest.raises(JobNameConflictError, match="shared-name.*already exists"):
+        operator(config=config).execute(context())
+
+
+def test_explicit_name_with_timestamp_action_creates_a_suffixed_job(sagemaker_stub):
+    config = training_config(TrainingJobName="shared-name")
+    other = training_description("shared-name")
+    sagemaker_stub.add_response("describe_training_job", other, {"TrainingJobName": "shared-name"})
+    sagemaker_stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": other["TrainingJobArn"]})
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description("shared-name-1", "Completed"), {"TrainingJobName": ANY})
+
+    operator(config=config, action_if_job_exists="timestamp").execute(context())
+    sagemaker_stub.assert_no_pending_responses()
+
+
+def test_explicit_name_started_by_this_task_instance_is_reattached(sagemaker_stub):
+    config = training_config(TrainingJobName="my-job")
+    mine = training_description("my-job", "Completed")
+    tags = naming.TaskIdentity.from_context(context()).tags()
+    sagemaker_stub.add_response("describe_training_job", mine, {"TrainingJobName": "my-job"})
+    sagemaker_stub.add_response("list_tags", {"Tags": tags}, {"ResourceArn": mine["TrainingJobArn"]})
+
+    assert operator(config=config).execute(context())["training_job_name"] == "my-job"
+
+
+def test_explicit_name_that_does_not_exist_is_created_with_that_name(sagemaker_stub):
+    config = training_config(TrainingJobName="fresh-job")
+    sagemaker_stub.add_client_error(
+        "describe_training_job", "ValidationException", "Requested resource not found.", expected_params={"TrainingJobName": "fresh-job"}
+    )
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "TrainingJobName": "fresh-job"})
+    sagemaker_stub.add_response("describe_training_job", training_description("fresh-job", "Completed"), {"TrainingJobName": "fresh-job"})
+
+    assert operator(config=config).execute(context())["training_job_name"] == "fresh-job"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        (lambda c: c["ResourceConfig"].update(VolumeSizeInGb=5), "ResourceConfig"),
+        (lambda c: c.pop("RoleArn"), "RoleArn"),
+        (lambda c: c["HyperParameters"].update({f"k{i}": "v" for i in range(120)}), "HyperParameters"),
+        (lambda c: c.update(TrainingJobName="bad_name!"), "TrainingJobName"),
+        (lambda c: c["StoppingCondition"].update(MaxRuntimeInSeconds="an hour"), "StoppingCondition.MaxRuntimeInSeconds"),
+    ],
+)
+def test_invalid_config_fails_naming_the_field_before_any_api_call(sagemaker_stub, change, field):
+    config = training_config()
+    change(config)
+    with pytest.raises(ConfigValidationError, match=field.replace(".", r"\.")):
+        operator(config=config).execute(context())
+    sagemaker_stub.assert_no_pending_responses()  # and the Stubber raises on any unexpected call
+
+
+def test_hyperparameters_argument_merges_over_config_stringified_without_mutating_config(sagemaker_stub):
+    config = training_config()
+    original = copy.deepcopy(config)
+    name = base_name()
+    expected = {**config, "HyperParameters": {"epochs": "3", "lr": "0.02", "depth": "7"}, "TrainingJobName": name, "Tags": ANY}
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, expected)
+    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+
+    operator(config=config, hyperparameters={"lr": 0.02, "depth": 7}).execute(context())
+
+    sagemaker_stub.assert_no_pending_responses()
+    assert config == original
+
+
+def test_deferrable_defers_to_the_training_trigger_with_no_hidden_timeout(sagemaker_stub):
+    from airflow.exceptions import TaskDeferred
+
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+
+    with pytest.raises(TaskDeferred) as deferred:
+        operator(deferrable=True, check_interval=45).execute(context())
+
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, SageMakerTrainingTrigger)
+    assert (trigger.job_name, trigger.poll_interval, trigger.timeout_at) == (name, 45, None)
+    assert deferred.value.timeout is None
+    assert deferred.value.method_name == "execute_complete"
+
+
+def test_execute_complete_fails_with_the_event_message():
+    event = {"status": "failed", "kind": "training", "job_name": "j", "job_status": "Stopped", "message": "ended Stopped: by user"}
+    with pytest.raises(JobFailedError, match="ended Stopped: by user"):
+        operator().execute_complete(context(), event)
+
+
+def test_execute_complete_success_describes_and_returns_the_contract(sagemaker_stub):
+    sagemaker_stub.add_response("describe_training_job", training_description("j", "Completed"), {"TrainingJobName": "j"})
+    event = {"status": "success", "kind": "training", "job_name": "j", "job_status": "Completed", "message": ""}
+    assert operator().execute_complete(context(), event)["final_metrics"] == {"validation:loss": 0.25}
+
+
+def test_on_kill_stops_the_running_job(sagemaker_stub):
+    op = operator()
+    op.job_name = "running-job"
+    sagemaker_stub.add_response("stop_training_job", {}, {"TrainingJobName": "running-job"})
+    op.on_kill()
+    sagemaker_stub.assert_no_pending_responses()
+
+
+def test_on_kill_respects_stop_job_on_kill_false(sagemaker_stub):
+    op = operator(stop_job_on_kill=False)
+    op.job_name = "running-job"
+    op.on_kill()  # the Stubber raises on any call
+
+
+def test_request_is_never_logged(sagemaker_stub, caplog):
+    name = base_name()
+    config = training_config(Environment={"DB_PASSWORD": "hunter2-very-secret"})
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    with caplog.at_level("DEBUG"):
+        operator(config=config).execute(context())
+    assert "hunter2" not in caplog.text
+    assert name in caplog.text
