@@ -84,22 +84,27 @@ class FakeTraining:
                 values = self.objective(job.request["HyperParameters"])
             except Exception as err:
                 job.failure = f"AlgorithmError: {err}"
-                job.status = "Failed"
+                self._end(job, "Failed")
                 return
             for value in values:
                 if job.stop.wait(self.epoch_seconds):
-                    job.status = "Stopped"
+                    self._end(job, "Stopped")
                     return
                 job.values.append(value)
             while self.hold.is_set():
                 if job.stop.wait(0.01):
-                    job.status = "Stopped"
+                    self._end(job, "Stopped")
                     return
-            job.status = "Completed"
+            self._end(job, "Completed")
         finally:
             with self.lock:
                 self.running -= 1
                 job.ended = now()
+
+    def _end(self, job: FakeJob, status: str) -> None:
+        with self.lock:
+            if job.status == "InProgress":  # fail_unfinished() may have ended it already
+                job.status = status
 
     def describe_training_job(self, name: str) -> dict[str, Any]:
         job = self.jobs.get(name)
@@ -127,11 +132,12 @@ class FakeTraining:
 
     def fail_unfinished(self) -> None:
         """What the real backend does to jobs that were running when it died."""
-        for job in self.jobs.values():
-            if job.status == "InProgress":
-                job.stop.set()
-                job.status = "Failed"
-                job.failure = "InternalServerError: the local backend restarted"
+        with self.lock:
+            for job in self.jobs.values():
+                if job.status == "InProgress":
+                    job.status = "Failed"
+                    job.failure = "InternalServerError: the local backend restarted"
+                    job.stop.set()
 
 
 class FakeStore:
