@@ -23,7 +23,7 @@ from airflow_sm_provider.local import listing, protocol, scriptmode, storage
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
 from airflow_sm_provider.local.models import TrainingJob, utcnow
-from airflow_sm_provider.local.runner import Runner
+from airflow_sm_provider.local.runner import Runner, kill_orphan
 from airflow_sm_provider.local.store import Store
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Store", "TrainingService", "make_arn"]
@@ -106,6 +106,8 @@ class TrainingService:
         for doc in self.store.load_training_jobs():
             job = TrainingJob.from_doc(doc)
             if not job.is_terminal:
+                if kill_orphan(scriptmode.Layout(self.jobs_dir / job.name), job.arn):
+                    log.warning("training job %s: killed the process a previous backend left running", job.name)
                 job.enter("Stopped" if job.secondary_status == "Stopping" else "Failed",
                           reason=RESTART_REASON)
                 self.store.save_training_job(job.to_doc())

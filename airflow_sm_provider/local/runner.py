@@ -40,6 +40,23 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
+def kill_orphan(layout: scriptmode.Layout, arn: str) -> bool:
+    """Kill the process group a dead backend left running for this job; True if there was one.
+
+    The pid file alone is not trusted (pids are reused): the process must still carry the job's
+    ``TRAINING_JOB_ARN`` in its environment.
+    """
+    try:
+        pid = int(layout.pid.read_text())
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except (OSError, ValueError):
+        return False
+    if f"TRAINING_JOB_ARN={arn}".encode() not in environ.split(b"\0"):
+        return False
+    _signal_group(pid, signal.SIGKILL)
+    return True
+
+
 def _tail(lines: collections.deque[str]) -> str:
     return "\n".join(lines)[-(MAX_REASON - 120):]
 
@@ -163,6 +180,7 @@ class Runner:
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                 )
             proc = self._proc
+            self.layout.pid.write_text(str(proc.pid))
             readers = [
                 threading.Thread(target=self._read, args=(proc.stdout, sink, False), daemon=True),
                 threading.Thread(target=self._read, args=(proc.stderr, sink, True), daemon=True),

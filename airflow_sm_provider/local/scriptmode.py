@@ -88,6 +88,10 @@ class Layout:
     def log(self) -> Path:
         return self.root / "log.txt"
 
+    @property
+    def pid(self) -> Path:
+        return self.root / "pid"
+
     def checkpoints(self, request: dict) -> Path:
         """``CheckpointConfig.LocalPath`` under ``/opt/ml`` maps into the job dir; others are used as is."""
         local = (request.get("CheckpointConfig") or {}).get("LocalPath") or "/opt/ml/checkpoints"

@@ -6,7 +6,9 @@ talks to AWS, MinIO or a moto server depending on ``AWS_ENDPOINT_URL_S3`` / ``AW
 and the usual credential chain.
 
 Prefix semantics follow SageMaker's ``S3Prefix``: every object whose key starts with the prefix
-is copied, keeping its path relative to the prefix's last ``/``.
+is copied. A prefix naming a "directory" (``s3://b/data/train`` for ``data/train/a.csv``) puts
+``a.csv`` at the top of the channel; a prefix naming one object puts that object there; a partial
+name (``data/tr``) keeps paths relative to the prefix's last ``/``.
 """
 
 from __future__ import annotations
@@ -100,13 +102,22 @@ def _fetch_s3(uri: str, dest: Path) -> int:
             key = obj["Key"]
             if key.endswith("/"):
                 continue
-            target = dest / key[len(base):]
+            target = dest / _relative(key, prefix, base)
             target.parent.mkdir(parents=True, exist_ok=True)
             client.download_file(bucket, key, str(target))
             count += 1
     if count == 0:
         raise StorageError(f"No objects found under {uri}")
     return count
+
+
+def _relative(key: str, prefix: str, base: str) -> str:
+    """Where an object lands: under a "directory" prefix, its path below it; else below ``base``."""
+    if key == prefix:
+        return key.rsplit("/", 1)[-1]
+    if not prefix or prefix.endswith("/") or key[len(prefix)] == "/":
+        return key[len(prefix):].lstrip("/")
+    return key[len(base):]
 
 
 def fetch_code(uri: str, dest: Path) -> None:

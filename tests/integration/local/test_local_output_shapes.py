@@ -1,0 +1,86 @@
+"""Every operation the local backend serves answers with a body that fits botocore's output shape.
+
+``sm_client`` checks each raw response body (see ``sm_local_helpers.attach_output_validation``);
+this test makes sure every operation was exercised, including the tuning ones, on states where
+optional members are present (a completed job with metrics, a failed one, a tuning job with a
+best training job).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from airflow_sm_provider.local.handlers import HANDLERS
+from sm_local_helpers import VALIDATED, check_output, wait_until
+
+pytestmark = pytest.mark.integration
+
+METRICS = [{"Name": "loss", "Regex": r"loss=([0-9.]+)"}]
+
+
+def _tuning_request(name: str, definition: dict, max_jobs: int = 2) -> dict:
+    return {
+        "HyperParameterTuningJobName": name,
+        "HyperParameterTuningJobConfig": {
+            "Strategy": "Random",
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": max_jobs, "MaxParallelTrainingJobs": 2},
+            "ParameterRanges": {"ContinuousParameterRanges": [
+                {"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}]},
+        },
+        "TrainingJobDefinition": definition,
+        "Tags": [{"Key": "purpose", "Value": "shape-test"}],
+    }
+
+
+def test_every_operation_response_fits_botocore_output_shape(
+    local_server, sm_client, scripts, training_request, wait_for_status
+):
+    VALIDATED.clear()
+    ok = training_request(scripts.write("import sys\nprint('loss=' + sys.argv[-1] if len(sys.argv) > 1 else 'loss=1')"),
+                          name="shape-ok", metrics=METRICS, Tags=[{"Key": "a", "Value": "b"}])
+    arn = sm_client.create_training_job(**ok)["TrainingJobArn"]
+    sm_client.create_training_job(**training_request(scripts.write("raise SystemExit(1)"), name="shape-failed"))
+    for name in ("shape-ok", "shape-failed"):
+        wait_for_status(name)
+    sm_client.create_training_job(**training_request(scripts.write("import time\ntime.sleep(30)"), name="shape-stop"))
+    sm_client.stop_training_job(TrainingJobName="shape-stop")
+    wait_for_status("shape-stop")
+    sm_client.list_training_jobs(MaxResults=1)
+    sm_client.add_tags(ResourceArn=arn, Tags=[{"Key": "c", "Value": "d"}])
+    sm_client.list_tags(ResourceArn=arn)
+    sm_client.create_model(ModelName="shape-model", PrimaryContainer={"Image": "img"})
+    sm_client.describe_model(ModelName="shape-model")
+    sm_client.delete_model(ModelName="shape-model")
+
+    try:
+        from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
+    except ImportError:
+        pytest.skip("tuning engine not available")
+    definition = {k: ok[k] for k in ("AlgorithmSpecification", "RoleArn", "OutputDataConfig",
+                                     "ResourceConfig", "StoppingCondition")}
+    definition["StaticHyperParameters"] = ok["HyperParameters"]
+    sm_client.create_hyper_parameter_tuning_job(**_tuning_request("shape-tune", definition))
+    sm_client.create_hyper_parameter_tuning_job(**_tuning_request("shape-tune-stop", definition, max_jobs=10))
+    sm_client.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="shape-tune-stop")
+    for name in ("shape-tune", "shape-tune-stop"):
+        wait_until(lambda: sm_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+            "HyperParameterTuningJobStatus"] in {"Completed", "Stopped", "Failed"}, timeout=30)
+    sm_client.list_hyper_parameter_tuning_jobs()
+    trials = sm_client.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName="shape-tune")
+    for trial in trials["TrainingJobSummaries"]:
+        sm_client.describe_training_job(TrainingJobName=trial["TrainingJobName"])
+
+    assert VALIDATED >= set(HANDLERS), f"not exercised: {set(HANDLERS) - VALIDATED}"
+
+
+def test_the_checker_catches_unknown_and_missing_members():
+    from botocore.session import get_session
+
+    model = get_session().get_service_model("sagemaker").operation_model("DescribeModel")
+    with pytest.raises(AssertionError, match="Unknown parameter"):
+        check_output(model, b'{"ModelName": "m", "ModelArn": "a", "CreationTime": 1.0, "LocalPath": "/x"}')
+    with pytest.raises(AssertionError, match="ModelArn"):
+        check_output(model, b'{"ModelName": "m", "CreationTime": 1.0}')
+    with pytest.raises(AssertionError, match="epoch seconds"):
+        check_output(model, b'{"ModelName": "m", "ModelArn": "a", "CreationTime": "2024-01-01"}')
