@@ -1,0 +1,151 @@
+"""How much the local backend adds to a training job, and how fast it runs tuning trials.
+
+Run by hand (not in CI)::
+
+    .venv/bin/python bench/local_overhead.py [--jobs 20] [--trials 8]
+
+1. Overhead per training job: median wall time from CreateTrainingJob to the first
+   DescribeTrainingJob that reports Completed (a boto3 client polling every 50 ms, as a tight
+   Airflow trigger would), minus the median wall time of running the same script directly with
+   ``subprocess.run``. Target: under 0.5 s.
+2. Tuning throughput: completed trials per minute of a Random-strategy tuning job at
+   MaxParallelTrainingJobs 1 and 2 (skipped if the tuning engine is not installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+
+from airflow_sm_provider.local.server import LocalServer
+
+POLL = 0.05
+ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
+SCRIPT = """\
+import argparse, os
+parser = argparse.ArgumentParser()
+parser.add_argument("--x", type=float, default=0.5)
+args, _ = parser.parse_known_args()
+for epoch in range(3):
+    print(f"epoch={epoch} loss={(args.x - 0.3) ** 2 + 0.1 / (epoch + 1)}")
+with open(os.path.join(os.environ.get("SM_MODEL_DIR", "."), "model.txt"), "w") as f:
+    f.write(str(args.x))
+"""
+
+
+def _definition(code: Path, output: Path) -> dict:
+    return {
+        "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": "local", "TrainingInputMode": "File",
+                                   "MetricDefinitions": [{"Name": "loss", "Regex": r"loss=([0-9.eE+-]+)"}]},
+        "OutputDataConfig": {"S3OutputPath": f"file://{output}"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 600},
+    }
+
+
+def _hyperparameters(code: Path) -> dict[str, str]:
+    return {"sagemaker_program": '"train.py"', "sagemaker_submit_directory": f'"file://{code}"'}
+
+
+def direct_seconds(code: Path, runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "train.py"], cwd=code, check=True, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def backend_seconds(client, code: Path, output: Path, runs: int) -> list[float]:
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        client.create_training_job(TrainingJobName=f"bench-{i}", HyperParameters=_hyperparameters(code),
+                                   **_definition(code, output))
+        while True:
+            status = client.describe_training_job(TrainingJobName=f"bench-{i}")["TrainingJobStatus"]
+            if status in ("Completed", "Failed", "Stopped"):
+                break
+            time.sleep(POLL)
+        if status != "Completed":
+            raise SystemExit(f"bench-{i} ended {status}")
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def trials_per_minute(client, code: Path, output: Path, trials: int, parallel: int) -> float:
+    name = f"bench-tune-p{parallel}"
+    definition = _definition(code, output)
+    definition["StaticHyperParameters"] = _hyperparameters(code)
+    start = time.perf_counter()
+    client.create_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=name,
+        HyperParameterTuningJobConfig={
+            "Strategy": "Random",
+            "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
+            "ResourceLimits": {"MaxNumberOfTrainingJobs": trials, "MaxParallelTrainingJobs": parallel},
+            "ParameterRanges": {"ContinuousParameterRanges": [
+                {"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}]},
+        },
+        TrainingJobDefinition=definition,
+    )
+    while True:
+        described = client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
+        if described["HyperParameterTuningJobStatus"] in ("Completed", "Failed", "Stopped"):
+            break
+        time.sleep(POLL)
+    elapsed = time.perf_counter() - start
+    done = described["TrainingJobStatusCounters"].get("Completed", 0)
+    return done / elapsed * 60
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=20, help="training jobs per measurement")
+    parser.add_argument("--trials", type=int, default=8, help="trials per tuning job")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        code = root / "code"
+        code.mkdir()
+        (code / "train.py").write_text(SCRIPT)
+        with LocalServer(home=root / "home", port=0) as server:
+            client = boto3.client("sagemaker", endpoint_url=server.endpoint_url, region_name="us-east-1",
+                                  aws_access_key_id="x", aws_secret_access_key="x")
+            direct_seconds(code, 2)  # warm the page cache
+            direct = direct_seconds(code, args.jobs)
+            backend = backend_seconds(client, code, root / "out", args.jobs)
+            rates = {}
+            try:
+                from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
+            except ImportError:
+                rates = None
+            else:
+                for parallel in (1, 2):
+                    rates[parallel] = trials_per_minute(client, code, root / "out", args.trials, parallel)
+
+    direct_med, backend_med = statistics.median(direct), statistics.median(backend)
+    print(f"{'measure':<44}{'median s':>10}{'p90 s':>10}")
+    p90 = lambda xs: sorted(xs)[int(0.9 * (len(xs) - 1))]  # noqa: E731
+    print(f"{'script run directly (subprocess.run)':<44}{direct_med:>10.3f}{p90(direct):>10.3f}")
+    print(f"{'create -> Completed via backend (50 ms poll)':<44}{backend_med:>10.3f}{p90(backend):>10.3f}")
+    overhead = backend_med - direct_med
+    verdict = "OK" if overhead < 0.5 else "OVER TARGET"
+    print(f"{'overhead per job':<44}{overhead:>10.3f}{'':>10}  target < 0.5 s: {verdict}")
+    if rates is None:
+        print("tuning engine not installed: trials/minute not measured")
+    else:
+        for parallel, rate in rates.items():
+            print(f"{f'tuning trials/minute, MaxParallel {parallel}':<44}{rate:>10.1f}")
+
+
+if __name__ == "__main__":
+    main()
