@@ -20,7 +20,10 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import optuna
@@ -43,6 +46,7 @@ class Context:
     training: Any  # the backend's TrainingService
     jobs: dict[str, TuningJob]
     shutdown: threading.Event
+    put_tags: Callable[[str, list[dict[str, str]]], None]
     poll_interval: float = 0.2
 
 
@@ -134,6 +138,10 @@ class JobEngine(threading.Thread):
             name=name, job_name=job.name, config=job.config, definition=job.definitions[index],
             tuned=tuned, tags=job.request.get("Tags") or [],
         )
+        # Tags are written after the job exists, with retries: the backend's tag write can lose a
+        # SQLite snapshot race against concurrent writers ("database is locked"), and failing
+        # inside create_training_job would leave a recorded job that never starts.
+        tags = request.pop("Tags")
         try:
             arn = self.ctx.training.create_training_job(request, tuning_job_arn=job.arn)
         except LocalServiceError as err:
@@ -141,6 +149,7 @@ class JobEngine(threading.Thread):
             with self.ctx.lock:
                 job.failure_reason = f"Could not create training job {name}: {err.message}"
             return False
+        self._tag(arn, tags)
         trial = Trial(number=number, name=name, arn=arn, params=params, tuned=tuned, definition=index)
         with self.ctx.lock:
             job.trials.append(trial)
@@ -151,6 +160,16 @@ class JobEngine(threading.Thread):
         self.running[number] = live
         log.info("Tuning job %s launched training job %s", job.name, name)
         return True
+
+    def _tag(self, arn: str, tags: list[dict[str, str]]) -> None:
+        for attempt in range(5):
+            try:
+                self.ctx.put_tags(arn, tags)
+                return
+            except sqlite3.OperationalError as err:
+                failure = err
+                time.sleep(0.05 * (attempt + 1))
+        log.warning("Could not tag training job %s: %s", arn, failure)
 
     def _poll(self, trial: Trial) -> None:
         training = self.ctx.training

@@ -48,7 +48,7 @@ class TuningService:
         self._engines: dict[str, JobEngine] = {}
         self._ctx = Context(
             lock=self._lock, store=self._tables, training=training, jobs=self._jobs,
-            shutdown=threading.Event(), poll_interval=poll_interval,
+            shutdown=threading.Event(), put_tags=store.put_tags, poll_interval=poll_interval,
         )
         self._region = getattr(training, "region", None) or DEFAULT_REGION
         self._account = getattr(training, "account_id", None) or DEFAULT_ACCOUNT

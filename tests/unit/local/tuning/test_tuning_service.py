@@ -45,7 +45,7 @@ def test_bayesian_search_finds_the_optimum_and_describes_it(service, fake):
     assert request["HyperParameters"]["_tuning_objective_metric"] == "loss"
     assert request["HyperParameters"]["epochs"] == "3"
     assert fake.tuning_arns[best["TrainingJobName"]] == arn
-    assert {"Key": TUNING_JOB_TAG, "Value": "bayes"} in request["Tags"]
+    assert {"Key": TUNING_JOB_TAG, "Value": "bayes"} in service._backend_store.get_tags(fake.arn_of(best["TrainingJobName"]))
 
 
 def test_grid_runs_every_combination_once(service, fake):
@@ -301,8 +301,9 @@ def test_tags_are_kept_for_the_tuning_job_and_passed_to_trials(service, fake):
     arn = service.create(request)
     finished(service, "tagged")
     assert service._backend_store.get_tags(arn) == [{"Key": "team", "Value": "ml"}]
-    (job,) = fake.jobs.values()
-    assert {"Key": "team", "Value": "ml"} in job.request["Tags"]
+    (name,) = fake.jobs
+    assert service._backend_store.get_tags(fake.arn_of(name)) == [
+        {"Key": "team", "Value": "ml"}, {"Key": TUNING_JOB_TAG, "Value": "tagged"}]
 
 
 def test_list_filters_sorts_and_pages(service):

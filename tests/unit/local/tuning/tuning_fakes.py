@@ -72,6 +72,10 @@ class FakeTraining:
             job = self.jobs[name] = FakeJob(request)
             self.tuning_arns[name] = tuning_job_arn
         threading.Thread(target=self._run, args=(job,), daemon=True).start()
+        return self.arn_of(name)
+
+    @staticmethod
+    def arn_of(name: str) -> str:
         return f"arn:aws:sagemaker:us-east-1:000000000000:training-job/{name}"
 
     def _run(self, job: FakeJob) -> None:
