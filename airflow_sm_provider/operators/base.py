@@ -73,13 +73,22 @@ class SageMakerJobOperator(BaseOperator):
 
     # -- hooks for subclasses ------------------------------------------------------------------
     def build_request(self, context: Context) -> dict[str, Any]:
-        """Render ``config`` into a new, normalised, validated request dict (no API call)."""
+        """Render ``config`` into a new, normalised request dict (no API call)."""
+        raise NotImplementedError
+
+    def validate_request(self, request: dict[str, Any]) -> None:
+        """Raise ConfigValidationError for an invalid request (no API call)."""
         raise NotImplementedError
 
     # -- execute -----------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
         request = self.build_request(context)
         identity = naming.TaskIdentity.from_context(context)
+        # Validate with the name the job will get: a derived name only grows by an attempt
+        # suffix it has room for, so every problem is found here, before any API call.
+        self.validate_request(
+            {self.kind.name_key: naming.base_name(identity, self.kind.max_name_length), **request}
+        )
         description = self._find_or_create(request, identity)
         name = description[self.kind.name_key]
         self.job_name = name

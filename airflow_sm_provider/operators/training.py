@@ -46,11 +46,14 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
 
     def build_request(self, context: Context) -> dict[str, Any]:
         from airflow_sm_provider.specs import render_request
-        from airflow_sm_provider.validation import normalize_training_request, validate_training_request
+        from airflow_sm_provider.validation import normalize_training_request
 
         request = render_request(self.config)
         if self.hyperparameters:
             request["HyperParameters"] = {**(request.get("HyperParameters") or {}), **dict(self.hyperparameters)}
-        request = normalize_training_request(request)
+        return normalize_training_request(request)
+
+    def validate_request(self, request: dict[str, Any]) -> None:
+        from airflow_sm_provider.validation import validate_training_request
+
         validate_training_request(request)
-        return request

@@ -33,8 +33,11 @@ class SageMakerTuningOperator(SageMakerJobOperator):
 
     def build_request(self, context: Context) -> dict[str, Any]:
         from airflow_sm_provider.specs import render_request
-        from airflow_sm_provider.validation import normalize_tuning_request, validate_tuning_request
+        from airflow_sm_provider.validation import normalize_tuning_request
 
-        request = normalize_tuning_request(render_request(self.config))
+        return normalize_tuning_request(render_request(self.config))
+
+    def validate_request(self, request: dict[str, Any]) -> None:
+        from airflow_sm_provider.validation import validate_tuning_request
+
         validate_tuning_request(request)
-        return request

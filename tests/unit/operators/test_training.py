@@ -46,7 +46,8 @@ def summary(description):
 
 def operator(**kwargs):
     kwargs.setdefault("config", training_config())
-    return SageMakerTrainingOperator(task_id="train", check_interval=0, **kwargs)
+    kwargs.setdefault("check_interval", 0)
+    return SageMakerTrainingOperator(task_id="train", **kwargs)
 
 
 def test_first_run_creates_a_deterministic_job_tags_it_and_returns_the_contract(sagemaker_stub):
@@ -240,7 +241,7 @@ def test_hyperparameters_argument_merges_over_config_stringified_without_mutatin
 
 
 def test_deferrable_defers_to_the_training_trigger_with_no_hidden_timeout(sagemaker_stub):
-    from airflow.exceptions import TaskDeferred
+    from airflow.sdk.exceptions import TaskDeferred
 
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
@@ -283,13 +284,15 @@ def test_on_kill_respects_stop_job_on_kill_false(sagemaker_stub):
     op.on_kill()  # the Stubber raises on any call
 
 
-def test_request_is_never_logged(sagemaker_stub, caplog):
+def test_request_is_never_logged(sagemaker_stub, caplog, capfd):
     name = base_name()
     config = training_config(Environment={"DB_PASSWORD": "hunter2-very-secret"})
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
-    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "Environment": ANY})
     sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
-    with caplog.at_level("DEBUG"):
+    with caplog.at_level("INFO"):
         operator(config=config).execute(context())
-    assert "hunter2" not in caplog.text
-    assert name in caplog.text
+    out, err = capfd.readouterr()
+    logged = caplog.text + out + err
+    assert "hunter2" not in logged
+    assert f"Started SageMaker training job {name}" in logged
