@@ -27,7 +27,7 @@ class Spec:
 
     def __repr__(self) -> str:
         shown = []
-        for field in attrs.fields(type(self)):  # type: ignore[misc]
+        for field in attrs.fields(type(self)):  # type: ignore[arg-type]
             value = getattr(self, field.name)
             if _is_default(field, value):
                 continue
@@ -36,13 +36,13 @@ class Spec:
         return f"{type(self).__name__}({', '.join(shown)})"
 
 
-def _is_default(field: attrs.Attribute, value: Any) -> bool:  # type: ignore[type-arg]
-    default = field.default
+def _is_default(field: attrs.Attribute[Any], value: Any) -> bool:
+    default: Any = field.default
     if default is attrs.NOTHING:
         return False
     if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        return not default.takes_self and value == default.factory()
-    return value == default
+        return not default.takes_self and bool(value == default.factory())
+    return bool(value == default)
 
 
 def keys_only(mapping: Any) -> str:

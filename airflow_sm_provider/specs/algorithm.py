@@ -57,7 +57,9 @@ class AlgorithmSpecification(Spec):
     def to_tuning_request(self) -> dict[str, Any]:
         """The ``AlgorithmSpecification`` of a tuning job's training job definition."""
         if self.enable_sagemaker_metrics_time_series is not None:
-            raise ValueError("enable_sagemaker_metrics_time_series is not accepted in a tuning job definition")
+            raise ValueError(
+                "enable_sagemaker_metrics_time_series is not accepted in a tuning job definition"
+            )
         return self._members()
 
     def _members(self) -> dict[str, Any]:

@@ -34,7 +34,9 @@ class Channel(Spec):
     template_fields: ClassVar[tuple[str, ...]] = ("name", "s3_uri", "content_type")
 
     def to_request(self) -> dict[str, Any]:
-        s3 = compact(S3DataType=self.s3_data_type, S3Uri=self.s3_uri, S3DataDistributionType=self.distribution)
+        s3 = compact(
+            S3DataType=self.s3_data_type, S3Uri=self.s3_uri, S3DataDistributionType=self.distribution
+        )
         return compact(
             ChannelName=self.name,
             DataSource={"S3DataSource": s3},

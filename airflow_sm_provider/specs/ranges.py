@@ -92,7 +92,11 @@ def ranges_to_request(ranges: Sequence[ParameterRange]) -> dict[str, list[dict[s
 
 
 def _bounded(name: str, low: Any, high: Any, scaling: Any) -> dict[str, Any]:
-    request = {"Name": name, "MinValue": stringify_hyperparameter(low), "MaxValue": stringify_hyperparameter(high)}
+    request = {
+        "Name": name,
+        "MinValue": stringify_hyperparameter(low),
+        "MaxValue": stringify_hyperparameter(high),
+    }
     if scaling is not None:
         request["ScalingType"] = api_value(scaling)
     return request

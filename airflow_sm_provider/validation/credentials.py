@@ -24,8 +24,12 @@ from __future__ import annotations
 import re
 
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])")
-_AWS_CREDENTIAL_KEYS = frozenset({"awsaccesskeyid", "awssecretaccesskey", "awssessiontoken", "awssecuritytoken"})
-_SECRET_KEY_WORDS = re.compile(r"secret|password|passwd|token|credential|private_?key|api_?key", re.IGNORECASE)
+_AWS_CREDENTIAL_KEYS = frozenset(
+    {"awsaccesskeyid", "awssecretaccesskey", "awssessiontoken", "awssecuritytoken"}
+)
+_SECRET_KEY_WORDS = re.compile(
+    r"secret|password|passwd|token|credential|private_?key|api_?key", re.IGNORECASE
+)
 _SECRET_SHAPED = re.compile(r"[A-Za-z0-9/+=]{40,}")
 
 RULE = (

@@ -49,9 +49,13 @@ def tuning_problems(request: dict[str, Any]) -> list[Problem]:
         ranges = own_ranges or shared_ranges
         problems += _name_problems(definition, "DefinitionName", prefix=f"{path}.")
         problems += hyperparameter_problems(
-            definition.get("StaticHyperParameters"), f"{path}.StaticHyperParameters", tuned=_range_names(ranges)
+            definition.get("StaticHyperParameters"),
+            f"{path}.StaticHyperParameters",
+            tuned=_range_names(ranges),
         )
-        problems += _algorithm_problems(definition.get("AlgorithmSpecification"), f"{path}.AlgorithmSpecification")
+        problems += _algorithm_problems(
+            definition.get("AlgorithmSpecification"), f"{path}.AlgorithmSpecification"
+        )
         problems += _stopping_problems(definition.get("StoppingCondition"), f"{path}.StoppingCondition")
         problems += _objective_problems(config, definition, path)
         grid_sizes.append(grid_size(ranges))
@@ -97,14 +101,18 @@ def range_problems(ranges: dict[str, Any], path: str, strategy: Any) -> list[Pro
             name = item.get("Name")
             if isinstance(name, str):
                 if name in seen:
-                    problems.append(Problem(f"{field}.Name", f"hyperparameter {name!r} has more than one range"))
+                    problems.append(
+                        Problem(f"{field}.Name", f"hyperparameter {name!r} has more than one range")
+                    )
                 seen.add(name)
             if kind == "CategoricalParameterRanges":
                 problems += _categorical_problems(item, field, name)
             else:
                 problems += _bounds_problems(item, field, integer=kind == "IntegerParameterRanges")
     if total > MAX_TUNED_HYPERPARAMETERS:
-        problems.append(Problem(path, f"at most {MAX_TUNED_HYPERPARAMETERS} tuned hyperparameters, got {total}"))
+        problems.append(
+            Problem(path, f"at most {MAX_TUNED_HYPERPARAMETERS} tuned hyperparameters, got {total}")
+        )
     if strategy == "Grid" and _list(ranges.get("ContinuousParameterRanges")):
         problems.append(
             Problem(
@@ -161,18 +169,22 @@ def _bounds_problems(item: dict[str, Any], field: str, *, integer: bool) -> list
         problems.append(Problem(f"{field}.MinValue", "must be greater than 0 with Logarithmic scaling"))
     if scaling == "ReverseLogarithmic":
         if integer:
-            problems.append(Problem(f"{field}.ScalingType", "ReverseLogarithmic applies to continuous ranges only"))
-        elif (low is not None and low < 0) or (high is not None and high >= 1):
             problems.append(
-                Problem(field, "ReverseLogarithmic scaling needs 0 <= MinValue and MaxValue < 1")
+                Problem(f"{field}.ScalingType", "ReverseLogarithmic applies to continuous ranges only")
             )
+        elif (low is not None and low < 0) or (high is not None and high >= 1):
+            problems.append(Problem(field, "ReverseLogarithmic scaling needs 0 <= MinValue and MaxValue < 1"))
     return problems
 
 
 def _definitions(request: dict[str, Any], problems: list[Problem]) -> Iterator[tuple[str, dict[str, Any]]]:
     single, several = request.get("TrainingJobDefinition"), request.get("TrainingJobDefinitions")
     if single is not None and several is not None:
-        problems.append(Problem("TrainingJobDefinitions", "give TrainingJobDefinition or TrainingJobDefinitions, not both"))
+        problems.append(
+            Problem(
+                "TrainingJobDefinitions", "give TrainingJobDefinition or TrainingJobDefinitions, not both"
+            )
+        )
     elif single is None and several is None:
         problems.append(Problem("TrainingJobDefinition", "required (or TrainingJobDefinitions)"))
     if isinstance(single, dict):
@@ -204,7 +216,9 @@ def _stopping_problems(stopping: Any, path: str) -> list[Problem]:
     stopping = _dict(stopping)
     runtime, wait = stopping.get("MaxRuntimeInSeconds"), stopping.get("MaxWaitTimeInSeconds")
     if isinstance(runtime, int) and isinstance(wait, int) and wait < runtime:
-        return [Problem(f"{path}.MaxWaitTimeInSeconds", "must be greater than or equal to MaxRuntimeInSeconds")]
+        return [
+            Problem(f"{path}.MaxWaitTimeInSeconds", "must be greater than or equal to MaxRuntimeInSeconds")
+        ]
     return []
 
 
@@ -212,8 +226,9 @@ def _objective_problems(config: dict[str, Any], definition: dict[str, Any], path
     if "TuningObjective" in definition:
         objective, objective_path = _dict(definition.get("TuningObjective")), f"{path}.TuningObjective"
     else:
-        objective, objective_path = _dict(config.get("HyperParameterTuningJobObjective")), (
-            f"{_CONFIG}.HyperParameterTuningJobObjective"
+        objective, objective_path = (
+            _dict(config.get("HyperParameterTuningJobObjective")),
+            (f"{_CONFIG}.HyperParameterTuningJobObjective"),
         )
     metric = objective.get("MetricName")
     algorithm = _dict(definition.get("AlgorithmSpecification"))
@@ -256,7 +271,9 @@ def _strategy_problems(config: dict[str, Any], grid_sizes: list[int | None]) -> 
             problems.append(Problem(f"{field}.MinResource", "must be less than or equal to MaxResource"))
     if strategy == "Grid":
         if any(size is None for size in grid_sizes):
-            problems.append(Problem(f"{_CONFIG}.ParameterRanges", "the Grid strategy needs categorical or integer ranges"))
+            problems.append(
+                Problem(f"{_CONFIG}.ParameterRanges", "the Grid strategy needs categorical or integer ranges")
+            )
         elif len(grid_sizes) == 1:
             requested = _dict(config.get("ResourceLimits")).get("MaxNumberOfTrainingJobs")
             if isinstance(requested, int) and requested != grid_sizes[0]:
@@ -271,10 +288,8 @@ def _strategy_problems(config: dict[str, Any], grid_sizes: list[int | None]) -> 
 
 
 def _range_names(ranges: dict[str, Any]) -> frozenset[str]:
-    return frozenset(
-        _dict(item).get("Name") for kind in _RANGE_KINDS for item in _list(ranges.get(kind))
-        if isinstance(_dict(item).get("Name"), str)
-    )
+    names = (_dict(item).get("Name") for kind in _RANGE_KINDS for item in _list(ranges.get(kind)))
+    return frozenset(name for name in names if isinstance(name, str))
 
 
 def _integer(text: Any) -> int | None:

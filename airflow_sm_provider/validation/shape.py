@@ -125,7 +125,9 @@ def _translate(reason: str, name: str, details: dict[str, Any]) -> Problem:
         valid = ", ".join(details["valid_names"])
         return Problem(_join(path, details["unknown_param"]), f"unknown key (valid keys: {valid})")
     if reason == "invalid type":
-        return Problem(path, f"must be {_type_words(details['valid_types'])}, got {_type_name(details['param'])}")
+        return Problem(
+            path, f"must be {_type_words(details['valid_types'])}, got {_type_name(details['param'])}"
+        )
     if reason == "invalid range":
         return Problem(path, f"must be at least {details['min_allowed']}")
     if reason == "invalid length":
@@ -187,6 +189,11 @@ def _constraints(value: Any, shape: Shape, path: str, problems: list[Problem]) -
         # service would refuse types SageMaker accepts, so those are left to the service.
         if enum and value not in enum and not shape.name.endswith("InstanceType"):
             problems.append(Problem(path, f"must be one of: {', '.join(enum)}"))
-    elif kind in _INTEGER_TYPES | _FLOAT_TYPES and isinstance(value, (int, float)):
-        if limit is not None and not isinstance(value, bool) and value > limit:
-            problems.append(Problem(path, f"must be at most {limit}"))
+    elif (
+        kind in _INTEGER_TYPES | _FLOAT_TYPES
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and limit is not None
+        and value > limit
+    ):
+        problems.append(Problem(path, f"must be at most {limit}"))

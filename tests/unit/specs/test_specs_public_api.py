@@ -45,7 +45,9 @@ EXPECTED_ALL = {
 SPEC_CLASSES = [
     value
     for name in specs.__all__
-    if inspect.isclass(value := getattr(specs, name)) and issubclass(value, specs.Spec) and value is not specs.Spec
+    if inspect.isclass(value := getattr(specs, name))
+    and issubclass(value, specs.Spec)
+    and value is not specs.Spec
 ]
 
 

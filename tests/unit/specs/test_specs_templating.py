@@ -44,7 +44,9 @@ def templated_training_spec(build_settings) -> specs.TrainingJobSpec:
             role_arn="arn:aws:iam::123456789012:role/{{ params.role }}",
             channels=[specs.Channel(name="train", s3_uri="s3://{{ params.bucket }}/train/{{ ds_nodash }}/")],
             output=specs.OutputDataConfig(s3_output_path="s3://{{ params.bucket }}/models/"),
-            resources=specs.ResourceConfig(instance_type="ml.m5.xlarge", instance_count="{{ params.instances }}"),
+            resources=specs.ResourceConfig(
+                instance_type="ml.m5.xlarge", instance_count="{{ params.instances }}"
+            ),
             stopping=specs.StoppingCondition(max_runtime_in_seconds="{{ params.runtime }}"),
             environment={"RUN_DATE": "{{ ds_nodash }}"},
         ),
@@ -70,11 +72,16 @@ def test_airflow_renders_nested_spec_fields(build_settings):
 
 
 def test_a_rendered_spec_becomes_a_valid_request(build_settings):
-    request = normalize_training_request(specs.render_request(render(templated_training_spec(build_settings))))
+    request = normalize_training_request(
+        specs.render_request(render(templated_training_spec(build_settings)))
+    )
     assert request["ResourceConfig"]["InstanceCount"] == 2
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 7200}
     assert request["HyperParameters"] == {"max_depth": "6", "eta": "0.2"}
-    assert request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"] == "s3://ml-bucket/train/20260101/"
+    assert (
+        request["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"]
+        == "s3://ml-bucket/train/20260101/"
+    )
     validate_training_request(request)
 
 
@@ -90,7 +97,9 @@ def test_airflow_renders_tuning_specs_down_to_ranges(build_settings):
             specs.CategoricalRange(name="booster", values=["gbtree", "{{ 'dart' }}"]),
         ],
         training=specs.TrainingJobDefinition(
-            **build_settings(output=specs.OutputDataConfig(s3_output_path="s3://{{ params.bucket }}/tuning/")),
+            **build_settings(
+                output=specs.OutputDataConfig(s3_output_path="s3://{{ params.bucket }}/tuning/")
+            ),
             static_hyperparameters={"run": "{{ ds_nodash }}"},
         ),
     )

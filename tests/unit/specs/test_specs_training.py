@@ -20,7 +20,9 @@ def training_variants(settings, algorithm):
         "spot-with-checkpoints": specs.TrainingJobSpec(
             **settings(
                 stopping=specs.StoppingCondition(max_runtime_in_seconds=3600, max_wait_time_in_seconds=7200),
-                checkpoint=specs.CheckpointConfig(s3_uri="s3://bucket/ckpt/", local_path="/opt/ml/checkpoints"),
+                checkpoint=specs.CheckpointConfig(
+                    s3_uri="s3://bucket/ckpt/", local_path="/opt/ml/checkpoints"
+                ),
                 enable_managed_spot_training=True,
                 max_retry_attempts=2,
             ),
@@ -28,7 +30,9 @@ def training_variants(settings, algorithm):
         ),
         "distributed-pipe-vpc": specs.TrainingJobSpec(
             **settings(
-                algorithm=algorithm(input_mode=specs.InputMode.PIPE, enable_sagemaker_metrics_time_series=True),
+                algorithm=algorithm(
+                    input_mode=specs.InputMode.PIPE, enable_sagemaker_metrics_time_series=True
+                ),
                 channels=[
                     specs.Channel(
                         name="train",
@@ -47,7 +51,8 @@ def training_variants(settings, algorithm):
                     keep_alive_period_in_seconds=600,
                 ),
                 output=specs.OutputDataConfig(
-                    s3_output_path="s3://bucket/out/", kms_key_id="arn:aws:kms:us-east-1:123456789012:key/abcd"
+                    s3_output_path="s3://bucket/out/",
+                    kms_key_id="arn:aws:kms:us-east-1:123456789012:key/abcd",
                 ),
                 vpc_config=specs.VpcConfig(security_group_ids=["sg-123"], subnets=["subnet-1", "subnet-2"]),
                 enable_network_isolation=True,
@@ -57,7 +62,9 @@ def training_variants(settings, algorithm):
             name="dist-1",
         ),
         "marketplace-algorithm": specs.TrainingJobSpec(
-            **settings(algorithm=specs.AlgorithmSpecification(algorithm_name="my-algorithm", input_mode="File")),
+            **settings(
+                algorithm=specs.AlgorithmSpecification(algorithm_name="my-algorithm", input_mode="File")
+            ),
             name="algo-job",
             extra={"DebugHookConfig": {"S3OutputPath": "s3://bucket/debug/"}},
         ),
@@ -65,7 +72,8 @@ def training_variants(settings, algorithm):
 
 
 @pytest.mark.parametrize(
-    "variant", ["minimal", "xgboost-csv", "spot-with-checkpoints", "distributed-pipe-vpc", "marketplace-algorithm"]
+    "variant",
+    ["minimal", "xgboost-csv", "spot-with-checkpoints", "distributed-pipe-vpc", "marketplace-algorithm"],
 )
 def test_rendered_training_requests_pass_botocore_and_provider_validation(
     report, build_settings, build_algorithm, variant
@@ -78,7 +86,9 @@ def test_rendered_training_requests_pass_botocore_and_provider_validation(
 def test_training_request_keys_are_spelled_as_the_api(build_settings):
     spec = specs.TrainingJobSpec(
         **build_settings(
-            resources=specs.ResourceConfig(instance_type="ml.m5.large", instance_count=2, volume_size_in_gb=50),
+            resources=specs.ResourceConfig(
+                instance_type="ml.m5.large", instance_count=2, volume_size_in_gb=50
+            ),
             enable_managed_spot_training=True,
             stopping=specs.StoppingCondition(max_runtime_in_seconds=60, max_wait_time_in_seconds=120),
         ),
@@ -88,7 +98,11 @@ def test_training_request_keys_are_spelled_as_the_api(build_settings):
     )
     request = spec.to_request()
     assert request["TrainingJobName"] == "job-1"
-    assert request["ResourceConfig"] == {"InstanceType": "ml.m5.large", "InstanceCount": 2, "VolumeSizeInGB": 50}
+    assert request["ResourceConfig"] == {
+        "InstanceType": "ml.m5.large",
+        "InstanceCount": 2,
+        "VolumeSizeInGB": 50,
+    }
     assert request["StoppingCondition"] == {"MaxRuntimeInSeconds": 60, "MaxWaitTimeInSeconds": 120}
     assert request["EnableManagedSpotTraining"] is True
     assert request["HyperParameters"] == {"lr": "0.1"}
@@ -105,13 +119,17 @@ def test_training_request_keys_are_spelled_as_the_api(build_settings):
 
 
 def test_enum_members_render_as_plain_strings(build_settings, build_algorithm):
-    request = specs.TrainingJobSpec(**build_settings(algorithm=build_algorithm(input_mode=specs.InputMode.PIPE))).to_request()
+    request = specs.TrainingJobSpec(
+        **build_settings(algorithm=build_algorithm(input_mode=specs.InputMode.PIPE))
+    ).to_request()
     mode = request["AlgorithmSpecification"]["TrainingInputMode"]
     assert mode == "Pipe" and type(mode) is str
 
 
 def test_hyperparameters_are_stringified_on_render_without_touching_the_spec(build_settings):
-    spec = specs.TrainingJobSpec(**build_settings(), hyperparameters={"n": 3, "f": 0.25, "b": False, "s": "x"})
+    spec = specs.TrainingJobSpec(
+        **build_settings(), hyperparameters={"n": 3, "f": 0.25, "b": False, "s": "x"}
+    )
     assert spec.to_request()["HyperParameters"] == {"n": "3", "f": "0.25", "b": "false", "s": "x"}
     assert spec.hyperparameters == {"n": 3, "f": 0.25, "b": False, "s": "x"}
 
@@ -142,12 +160,20 @@ def test_environment_values_are_not_in_the_repr(build_settings):
 
 
 def test_repr_leaves_out_defaults():
-    assert repr(specs.ResourceConfig(instance_type="ml.m5.large")) == "ResourceConfig(instance_type='ml.m5.large')"
-    assert repr(specs.StoppingCondition(max_runtime_in_seconds=60)) == "StoppingCondition(max_runtime_in_seconds=60)"
+    assert (
+        repr(specs.ResourceConfig(instance_type="ml.m5.large"))
+        == "ResourceConfig(instance_type='ml.m5.large')"
+    )
+    assert (
+        repr(specs.StoppingCondition(max_runtime_in_seconds=60))
+        == "StoppingCondition(max_runtime_in_seconds=60)"
+    )
 
 
 def test_an_invalid_spec_is_caught_by_validation(build_settings):
-    spec = specs.TrainingJobSpec(**build_settings(), name="bad_name", hyperparameters={"k": "AKIAIOSFODNN7EXAMPLE"})
+    spec = specs.TrainingJobSpec(
+        **build_settings(), name="bad_name", hyperparameters={"k": "AKIAIOSFODNN7EXAMPLE"}
+    )
     with pytest.raises(ValueError) as excinfo:
         validate_training_request(normalize_training_request(spec.to_request()))
     assert {problem.field for problem in excinfo.value.errors} == {"TrainingJobName", "HyperParameters.k"}

@@ -10,15 +10,21 @@ RMSE = specs.Objective(metric_name="validation:rmse", type=specs.ObjectiveType.M
 
 
 def tuning_variants(settings, algorithm):
-    definition = specs.TrainingJobDefinition(**settings(), static_hyperparameters={"objective": "reg:squarederror"})
+    definition = specs.TrainingJobDefinition(
+        **settings(), static_hyperparameters={"objective": "reg:squarederror"}
+    )
     return {
         "bayesian": specs.TuningJobSpec(
             name="churn-tune",
             objective=RMSE,
-            resource_limits=specs.ResourceLimits(max_number_of_training_jobs=20, max_parallel_training_jobs=2),
+            resource_limits=specs.ResourceLimits(
+                max_number_of_training_jobs=20, max_parallel_training_jobs=2
+            ),
             ranges=[
                 specs.IntegerRange(name="max_depth", min_value=2, max_value=10),
-                specs.ContinuousRange(name="eta", min_value=0.01, max_value=0.5, scaling=specs.ScalingType.LOGARITHMIC),
+                specs.ContinuousRange(
+                    name="eta", min_value=0.01, max_value=0.5, scaling=specs.ScalingType.LOGARITHMIC
+                ),
                 specs.CategoricalRange(name="booster", values=["gbtree", "dart"]),
             ],
             early_stopping=specs.EarlyStopping.AUTO,
@@ -47,7 +53,10 @@ def tuning_variants(settings, algorithm):
             ),
             ranges=[
                 specs.ContinuousRange(
-                    name="momentum", min_value=0.5, max_value=0.999, scaling=specs.ScalingType.REVERSE_LOGARITHMIC
+                    name="momentum",
+                    min_value=0.5,
+                    max_value=0.999,
+                    scaling=specs.ScalingType.REVERSE_LOGARITHMIC,
                 )
             ],
             training=definition,
@@ -56,7 +65,9 @@ def tuning_variants(settings, algorithm):
             name="rnd-2",
             strategy="Random",
             objective=RMSE,
-            resource_limits=specs.ResourceLimits(max_number_of_training_jobs=30, max_parallel_training_jobs=3),
+            resource_limits=specs.ResourceLimits(
+                max_number_of_training_jobs=30, max_parallel_training_jobs=3
+            ),
             ranges=[specs.IntegerRange(name="max_depth", min_value=2, max_value=10, scaling="Linear")],
             completion_criteria=specs.CompletionCriteria(
                 target_objective_metric_value=0.1,
@@ -70,7 +81,9 @@ def tuning_variants(settings, algorithm):
         ),
         "several-definitions": specs.TuningJobSpec(
             name="multi-1",
-            resource_limits=specs.ResourceLimits(max_number_of_training_jobs=10, max_parallel_training_jobs=2),
+            resource_limits=specs.ResourceLimits(
+                max_number_of_training_jobs=10, max_parallel_training_jobs=2
+            ),
             definitions=[
                 specs.TrainingJobDefinition(
                     **settings(),
@@ -81,9 +94,13 @@ def tuning_variants(settings, algorithm):
                 ),
                 specs.TrainingJobDefinition(
                     **settings(
-                        algorithm=algorithm(training_image="123456789012.dkr.ecr.us-east-1.amazonaws.com/lgbm:4"),
+                        algorithm=algorithm(
+                            training_image="123456789012.dkr.ecr.us-east-1.amazonaws.com/lgbm:4"
+                        ),
                         enable_managed_spot_training=True,
-                        stopping=specs.StoppingCondition(max_runtime_in_seconds=600, max_wait_time_in_seconds=1200),
+                        stopping=specs.StoppingCondition(
+                            max_runtime_in_seconds=600, max_wait_time_in_seconds=1200
+                        ),
                         checkpoint=specs.CheckpointConfig(s3_uri="s3://bucket/ckpt/"),
                         environment={"OMP_NUM_THREADS": "4"},
                     ),
@@ -100,7 +117,9 @@ VARIANTS = ["bayesian", "grid", "hyperband", "random-warm-start-completion", "se
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_rendered_tuning_requests_pass_botocore_and_provider_validation(report, build_settings, build_algorithm, variant):
+def test_rendered_tuning_requests_pass_botocore_and_provider_validation(
+    report, build_settings, build_algorithm, variant
+):
     request = tuning_variants(build_settings, build_algorithm)[variant].to_request()
     assert report(request, OPERATION) == ""
     validate_tuning_request(normalize_tuning_request(request))
@@ -161,9 +180,13 @@ def test_several_definitions_carry_their_own_ranges_and_objectives(build_setting
 
 
 def test_grid_request_with_max_jobs_left_out(build_settings, build_algorithm):
-    config = tuning_variants(build_settings, build_algorithm)["grid"].to_request()["HyperParameterTuningJobConfig"]
+    config = tuning_variants(build_settings, build_algorithm)["grid"].to_request()[
+        "HyperParameterTuningJobConfig"
+    ]
     assert config["ResourceLimits"] == {"MaxParallelTrainingJobs": 3}
-    assert config["ParameterRanges"]["CategoricalParameterRanges"] == [{"Name": "max_depth", "Values": ["3", "5", "7"]}]
+    assert config["ParameterRanges"]["CategoricalParameterRanges"] == [
+        {"Name": "max_depth", "Values": ["3", "5", "7"]}
+    ]
 
 
 @pytest.mark.parametrize("definitions", ["neither", "both"])

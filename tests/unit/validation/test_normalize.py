@@ -40,7 +40,11 @@ def test_jinja_rendered_numbers_go_back_to_numbers(build_training):
         EnableNetworkIsolation="false",
     )
     normalized = normalize_training_request(request)
-    assert normalized["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 30}
+    assert normalized["ResourceConfig"] == {
+        "InstanceType": "ml.m5.xlarge",
+        "InstanceCount": 2,
+        "VolumeSizeInGB": 30,
+    }
     assert normalized["StoppingCondition"] == {"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 7200}
     assert normalized["EnableManagedSpotTraining"] is True
     assert normalized["EnableNetworkIsolation"] is False
@@ -51,7 +55,9 @@ def test_jinja_rendered_numbers_go_back_to_numbers(build_training):
 def test_strings_that_do_not_parse_cleanly_are_left_for_the_validator(build_training, text):
     normalized = normalize_training_request(build_training(StoppingCondition={"MaxRuntimeInSeconds": text}))
     assert normalized["StoppingCondition"]["MaxRuntimeInSeconds"] == text
-    with pytest.raises(ValueError, match="StoppingCondition.MaxRuntimeInSeconds: must be an integer, got str"):
+    with pytest.raises(
+        ValueError, match="StoppingCondition.MaxRuntimeInSeconds: must be an integer, got str"
+    ):
         validate_training_request(normalized)
 
 
@@ -65,12 +71,16 @@ def test_float_fields_parse_rendered_floats(build_tuning):
 
 def test_non_finite_float_text_is_not_converted(build_tuning):
     request = build_tuning(config={"TuningJobCompletionCriteria": {"TargetObjectiveMetricValue": "nan"}})
-    completion = normalize_tuning_request(request)["HyperParameterTuningJobConfig"]["TuningJobCompletionCriteria"]
+    completion = normalize_tuning_request(request)["HyperParameterTuningJobConfig"][
+        "TuningJobCompletionCriteria"
+    ]
     assert completion == {"TargetObjectiveMetricValue": "nan"}
 
 
 def test_string_fields_are_never_converted(build_training):
-    normalized = normalize_training_request(build_training(TrainingJobName="12345", HyperParameters={"n": "10"}))
+    normalized = normalize_training_request(
+        build_training(TrainingJobName="12345", HyperParameters={"n": "10"})
+    )
     assert normalized["TrainingJobName"] == "12345"
     assert normalized["HyperParameters"] == {"n": "10"}
 
@@ -137,7 +147,10 @@ def test_definition_level_ranges_are_stringified(build_tuning, build_definition)
     ranges = {"IntegerParameterRanges": [{"Name": "depth", "MinValue": 1, "MaxValue": 4}]}
     request = build_tuning(TrainingJobDefinition=build_definition(HyperParameterRanges=ranges))
     normalized = normalize_tuning_request(request)
-    assert normalized["TrainingJobDefinition"]["HyperParameterRanges"]["IntegerParameterRanges"][0]["MaxValue"] == "4"
+    assert (
+        normalized["TrainingJobDefinition"]["HyperParameterRanges"]["IntegerParameterRanges"][0]["MaxValue"]
+        == "4"
+    )
 
 
 @pytest.mark.parametrize("function", [normalize_training_request, normalize_tuning_request])

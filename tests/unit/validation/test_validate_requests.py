@@ -28,11 +28,15 @@ def test_a_valid_tuning_request_passes(tuning_request):
 
 
 def test_unknown_key_names_the_path_and_the_valid_keys(build_training):
-    request = build_training(ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGb": 5})
+    request = build_training(
+        ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGb": 5}
+    )
     with pytest.raises(ConfigValidationError) as excinfo:
         validate_training_request(request)
     assert excinfo.value.field == "ResourceConfig.VolumeSizeInGb"
-    assert excinfo.value.rule.startswith("unknown key (valid keys: InstanceType, InstanceCount, VolumeSizeInGB")
+    assert excinfo.value.rule.startswith(
+        "unknown key (valid keys: InstanceType, InstanceCount, VolumeSizeInGB"
+    )
 
 
 def test_missing_required_field_is_reported_as_required(build_training):
@@ -56,7 +60,9 @@ def test_wrong_type_names_the_expected_and_actual_types(build_training):
 
 def test_below_minimum_is_reported(build_training):
     request = build_training(StoppingCondition={"MaxRuntimeInSeconds": 0})
-    with pytest.raises(ConfigValidationError, match="StoppingCondition.MaxRuntimeInSeconds: must be at least 1"):
+    with pytest.raises(
+        ConfigValidationError, match="StoppingCondition.MaxRuntimeInSeconds: must be at least 1"
+    ):
         validate_training_request(request)
 
 
@@ -66,7 +72,10 @@ def test_nested_list_paths_carry_indexes(build_tuning):
     ranges["IntegerParameterRanges"][0]["MinValue"] = 2
     with pytest.raises(ConfigValidationError) as excinfo:
         validate_tuning_request(request)
-    assert excinfo.value.field == "HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges[0].MinValue"
+    assert (
+        excinfo.value.field
+        == "HyperParameterTuningJobConfig.ParameterRanges.IntegerParameterRanges[0].MinValue"
+    )
     assert excinfo.value.rule == "must be a string, got int"
 
 
@@ -96,7 +105,10 @@ def test_a_single_problem_keeps_the_plain_message(build_training):
     request = build_training(EnableManagedSpotTraining="yes")
     with pytest.raises(ConfigValidationError) as excinfo:
         validate_training_request(request)
-    assert str(excinfo.value) == "Invalid SageMaker request: EnableManagedSpotTraining: must be a boolean, got str"
+    assert (
+        str(excinfo.value)
+        == "Invalid SageMaker request: EnableManagedSpotTraining: must be a boolean, got str"
+    )
 
 
 def test_enum_values_are_checked(build_training):
@@ -118,14 +130,23 @@ def test_instance_types_newer_than_botocore_are_left_to_the_service(build_traini
 def test_model_maximum_length_is_checked(build_training):
     with pytest.raises(ConfigValidationError) as excinfo:
         validate_training_request(build_training(TrainingJobName="a" * 64))
-    assert (excinfo.value.field, excinfo.value.rule) == ("TrainingJobName", "must be at most 63 characters, got 64")
+    assert (excinfo.value.field, excinfo.value.rule) == (
+        "TrainingJobName",
+        "must be at most 63 characters, got 64",
+    )
 
 
 def test_model_maximum_count_is_checked(build_training):
-    channel = {"ChannelName": "c", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/k"}}}
+    channel = {
+        "ChannelName": "c",
+        "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/k"}},
+    }
     with pytest.raises(ConfigValidationError) as excinfo:
         validate_training_request(build_training(InputDataConfig=[channel] * 21))
-    assert (excinfo.value.field, excinfo.value.rule) == ("InputDataConfig", "at most 20 items allowed, got 21")
+    assert (excinfo.value.field, excinfo.value.rule) == (
+        "InputDataConfig",
+        "at most 20 items allowed, got 21",
+    )
 
 
 def test_model_maximum_value_is_checked(build_tuning):

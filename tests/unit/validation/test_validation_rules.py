@@ -50,12 +50,17 @@ def test_tuning_job_name_is_at_most_32_characters(build_tuning):
 
 
 def test_tuning_job_name_pattern(build_tuning):
-    assert "HyperParameterTuningJobName" in tuning_problems(build_tuning(HyperParameterTuningJobName="tune_1"))
+    assert "HyperParameterTuningJobName" in tuning_problems(
+        build_tuning(HyperParameterTuningJobName="tune_1")
+    )
 
 
 def test_definition_names_are_validated(build_tuning, build_definition):
     request = build_tuning(
-        TrainingJobDefinitions=[build_definition(DefinitionName="ok-1"), build_definition(DefinitionName="not_ok")]
+        TrainingJobDefinitions=[
+            build_definition(DefinitionName="ok-1"),
+            build_definition(DefinitionName="not_ok"),
+        ]
     )
     del request["TrainingJobDefinition"]
     assert set(tuning_problems(request)) == {"TrainingJobDefinitions[1].DefinitionName"}
@@ -67,7 +72,10 @@ def test_definition_names_are_validated(build_tuning, build_definition):
 def test_at_most_100_hyperparameters(build_training):
     validate_training_request(build_training(HyperParameters={f"h{i}": "1" for i in range(100)}))
     found = training_problems(build_training(HyperParameters={f"h{i}": "1" for i in range(101)}))
-    assert found["HyperParameters"] in {"at most 100 entries allowed, got 101", "at most 100 hyperparameters, got 101"}
+    assert found["HyperParameters"] in {
+        "at most 100 entries allowed, got 101",
+        "at most 100 hyperparameters, got 101",
+    }
 
 
 def test_static_and_tuned_hyperparameters_count_together(build_tuning, build_definition):
@@ -94,7 +102,9 @@ def test_hyperparameter_values_are_at_most_256_characters(build_training):
 
 def test_static_hyperparameter_values_are_at_most_256_characters(build_tuning, build_definition):
     request = build_tuning(TrainingJobDefinition=build_definition(StaticHyperParameters={"v": "x" * 300}))
-    assert tuning_problems(request) == {"TrainingJobDefinition.StaticHyperParameters.v": "value longer than 256 characters"}
+    assert tuning_problems(request) == {
+        "TrainingJobDefinition.StaticHyperParameters.v": "value longer than 256 characters"
+    }
 
 
 def test_credentials_in_hyperparameters_are_refused_without_echoing_them(build_training):
@@ -105,11 +115,15 @@ def test_credentials_in_hyperparameters_are_refused_without_echoing_them(build_t
     assert key_id not in str(found)
 
 
-def test_credentials_in_static_hyperparameters_and_categorical_values_are_refused(build_tuning, build_definition):
+def test_credentials_in_static_hyperparameters_and_categorical_values_are_refused(
+    build_tuning, build_definition
+):
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     request = build_tuning(
         TrainingJobDefinition=build_definition(StaticHyperParameters={"api_secret": secret}),
-        config={"ParameterRanges": {"CategoricalParameterRanges": [{"Name": "token", "Values": ["a", secret]}]}},
+        config={
+            "ParameterRanges": {"CategoricalParameterRanges": [{"Name": "token", "Values": ["a", secret]}]}
+        },
     )
     found = tuning_problems(request)
     assert set(found) == {
@@ -140,7 +154,9 @@ def test_min_must_not_exceed_max(build_tuning):
 
 
 def test_numeric_comparison_not_string_comparison(build_tuning):
-    request = set_ranges(build_tuning(), IntegerParameterRanges=[{"Name": "depth", "MinValue": "9", "MaxValue": "10"}])
+    request = set_ranges(
+        build_tuning(), IntegerParameterRanges=[{"Name": "depth", "MinValue": "9", "MaxValue": "10"}]
+    )
     validate_tuning_request(request)
 
 
@@ -195,7 +211,9 @@ def test_a_hyperparameter_has_one_range(build_tuning):
 def test_at_most_30_tuned_hyperparameters(build_tuning):
     integers = [{"Name": f"i{n}", "MinValue": "1", "MaxValue": "2"} for n in range(20)]
     categoricals = [{"Name": f"c{n}", "Values": ["a"]} for n in range(11)]
-    request = set_ranges(build_tuning(), IntegerParameterRanges=integers, CategoricalParameterRanges=categoricals)
+    request = set_ranges(
+        build_tuning(), IntegerParameterRanges=integers, CategoricalParameterRanges=categoricals
+    )
     assert tuning_problems(request) == {RANGES: "at most 30 tuned hyperparameters, got 31"}
 
 
@@ -213,7 +231,9 @@ def test_definition_level_ranges_are_checked(build_tuning, build_definition):
 
 
 def test_parallel_jobs_may_not_exceed_total_jobs(build_tuning):
-    request = build_tuning(config={"ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 3}})
+    request = build_tuning(
+        config={"ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 3}}
+    )
     assert tuning_problems(request) == {
         f"{CONFIG}.ResourceLimits.MaxParallelTrainingJobs": "must be less than or equal to MaxNumberOfTrainingJobs"
     }
@@ -270,7 +290,9 @@ def test_hyperband_config_only_with_hyperband(build_tuning):
     strategy_config = {"HyperbandStrategyConfig": {"MinResource": 1, "MaxResource": 9}}
     validate_tuning_request(build_tuning(config={"Strategy": "Hyperband", "StrategyConfig": strategy_config}))
     found = tuning_problems(build_tuning(config={"Strategy": "Bayesian", "StrategyConfig": strategy_config}))
-    assert found == {f"{CONFIG}.StrategyConfig.HyperbandStrategyConfig": "only allowed with the Hyperband strategy"}
+    assert found == {
+        f"{CONFIG}.StrategyConfig.HyperbandStrategyConfig": "only allowed with the Hyperband strategy"
+    }
 
 
 def test_hyperband_min_resource_at_most_max(build_tuning):
@@ -285,7 +307,9 @@ def test_hyperband_min_resource_at_most_max(build_tuning):
 
 
 def test_objective_metric_must_be_defined_by_the_algorithm(build_tuning):
-    request = build_tuning(config={"HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "val:loss"}})
+    request = build_tuning(
+        config={"HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "val:loss"}}
+    )
     assert tuning_problems(request) == {
         f"{CONFIG}.HyperParameterTuningJobObjective.MetricName": (
             "not among TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions (defined: validation:rmse)"
@@ -305,7 +329,9 @@ def test_objective_is_not_checked_for_built_in_algorithms(build_tuning, build_de
 def test_per_definition_objective_is_checked(build_tuning, build_definition):
     request = build_tuning(
         TrainingJobDefinitions=[
-            build_definition(DefinitionName="a", TuningObjective={"Type": "Maximize", "MetricName": "validation:rmse"}),
+            build_definition(
+                DefinitionName="a", TuningObjective={"Type": "Maximize", "MetricName": "validation:rmse"}
+            ),
             build_definition(DefinitionName="b", TuningObjective={"Type": "Maximize", "MetricName": "acc"}),
         ]
     )
@@ -325,14 +351,19 @@ def test_exactly_one_definition_form(build_tuning, build_definition):
 def test_algorithm_needs_an_image_or_a_name_not_both(build_training):
     both = build_training()
     both["AlgorithmSpecification"]["AlgorithmName"] = "my-algo"
-    assert training_problems(both) == {"AlgorithmSpecification.AlgorithmName": "give TrainingImage or AlgorithmName, not both"}
+    assert training_problems(both) == {
+        "AlgorithmSpecification.AlgorithmName": "give TrainingImage or AlgorithmName, not both"
+    }
     neither = build_training(AlgorithmSpecification={"TrainingInputMode": "File"})
-    assert training_problems(neither) == {"AlgorithmSpecification.TrainingImage": "required (or AlgorithmName)"}
+    assert training_problems(neither) == {
+        "AlgorithmSpecification.TrainingImage": "required (or AlgorithmName)"
+    }
 
 
 def test_spot_wait_time_must_cover_the_runtime(build_training):
     request = build_training(
-        EnableManagedSpotTraining=True, StoppingCondition={"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 600}
+        EnableManagedSpotTraining=True,
+        StoppingCondition={"MaxRuntimeInSeconds": 3600, "MaxWaitTimeInSeconds": 600},
     )
     assert training_problems(request) == {
         "StoppingCondition.MaxWaitTimeInSeconds": "must be greater than or equal to MaxRuntimeInSeconds"
@@ -340,7 +371,9 @@ def test_spot_wait_time_must_cover_the_runtime(build_training):
 
 
 def test_rules_skip_what_botocore_already_reports(build_tuning):
-    request = build_tuning(config={"ResourceLimits": "lots", "ParameterRanges": {"IntegerParameterRanges": "x"}})
+    request = build_tuning(
+        config={"ResourceLimits": "lots", "ParameterRanges": {"IntegerParameterRanges": "x"}}
+    )
     found = tuning_problems(request)
     assert found == {
         f"{CONFIG}.ResourceLimits": "must be an object (dict), got str",
@@ -349,5 +382,7 @@ def test_rules_skip_what_botocore_already_reports(build_tuning):
 
 
 def test_normalised_jinja_strings_are_valid(build_tuning):
-    request = build_tuning(config={"ResourceLimits": {"MaxNumberOfTrainingJobs": "20", "MaxParallelTrainingJobs": "4"}})
+    request = build_tuning(
+        config={"ResourceLimits": {"MaxNumberOfTrainingJobs": "20", "MaxParallelTrainingJobs": "4"}}
+    )
     validate_tuning_request(normalize_tuning_request(request))
