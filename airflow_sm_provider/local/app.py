@@ -1,7 +1,8 @@
 """The composition root: one backend home's store, services and tuning engine.
 
 Startup order matters: training jobs orphaned by a previous process are marked Failed first, so
-the tuning engine's ``recover()`` sees them as ended trials when it resumes its searches.
+the tuning engine's ``recover()`` sees them as ended trials when it resumes its searches. The
+tuning engine (optuna) loads on a background thread; tuning requests wait until it is ready.
 Shutdown runs the other way: the tuning engine stops launching trials, then running training
 processes are stopped, then the store is closed.
 """
@@ -9,6 +10,7 @@ processes are stopped, then the store is closed.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -65,10 +67,31 @@ class LocalBackend:
         self.tags = Tags(self.store, self._arn_exists)
         self.training.recover()
         self.models.recover()
-        self.tuning = _load_tuning(self.store, self.training)
-        if not isinstance(self.tuning, TuningUnavailable):
-            self.tuning.recover()
         self._closed = False
+        # optuna takes seconds to import: load the engine in the background so the server answers
+        # training requests at once; tuning requests wait for it (see ``tuning``).
+        self._tuning: Any = None
+        self._tuning_ready = threading.Event()
+        self._tuning_loader = threading.Thread(target=self._start_tuning, name="tuning-loader", daemon=True)
+        self._tuning_loader.start()
+
+    def _start_tuning(self) -> None:
+        try:
+            tuning = _load_tuning(self.store, self.training)
+            if not isinstance(tuning, TuningUnavailable):
+                tuning.recover()
+        except Exception as err:
+            log.exception("tuning engine failed to start")
+            tuning = TuningUnavailable(err)
+        self._tuning = tuning
+        self._tuning_ready.set()
+
+    @property
+    def tuning(self) -> Any:
+        """The tuning engine (``TuningService``), once loaded and recovered."""
+        if not self._tuning_ready.wait(timeout=120):
+            raise ValidationError("The local tuning engine is still starting; retry shortly")
+        return self._tuning
 
     def _arn_exists(self, arn: str) -> bool | None:
         kind = arn.split(":", 5)[-1].split("/", 1)[0]
@@ -83,9 +106,10 @@ class LocalBackend:
         if self._closed:
             return
         self._closed = True
-        if not isinstance(self.tuning, TuningUnavailable):
+        self._tuning_loader.join()
+        if not isinstance(self._tuning, TuningUnavailable):
             try:
-                self.tuning.close()
+                self._tuning.close()
             except Exception:
                 log.exception("tuning engine failed to close cleanly")
         self.training.close()

@@ -86,6 +86,7 @@ class Runner:
         self._proc: subprocess.Popen[bytes] | None = None
         self._stop_kind: str | None = None  # "Stopped" or "MaxRuntimeExceeded"
         self._abandoned = False
+        self._kill_timers: list[threading.Timer] = []
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._log_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"job-{name}", daemon=True)
@@ -115,6 +116,8 @@ class Runner:
         _signal_group(proc.pid, signal.SIGTERM)
         timer = threading.Timer(self.grace, _signal_group, (proc.pid, signal.SIGKILL))
         timer.daemon = True
+        with self._lock:
+            self._kill_timers.append(timer)
         timer.start()
 
     def _move(self, secondary: str, reason: str | None = None) -> bool:
@@ -194,6 +197,9 @@ class Runner:
                 returncode = proc.wait()
             # the script is gone; anything it left running in its group goes too
             _signal_group(proc.pid, signal.SIGKILL)
+            with self._lock:
+                for timer in self._kill_timers:  # never signal a pid that may be reused later
+                    timer.cancel()
             for reader in readers:
                 reader.join(timeout=5)
         return returncode

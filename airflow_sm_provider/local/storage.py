@@ -130,9 +130,22 @@ def fetch_code(uri: str, dest: Path) -> None:
         archive = Path(tmp) / Path(urlparse(uri).path).name
         try:
             with tarfile.open(archive) as tar:
-                tar.extractall(dest, filter="data")
+                _extract(tar, dest)
         except (tarfile.TarError, OSError) as err:
             raise StorageError(f"Could not unpack {uri}: {err}") from err
+
+
+def _extract(tar: tarfile.TarFile, dest: Path) -> None:
+    """Extract refusing members that would land outside ``dest`` (links, absolute paths, ``..``)."""
+    if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4
+        tar.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    for member in tar.getmembers():
+        target = (dest / member.name).resolve()
+        if member.issym() or member.islnk() or not target.is_relative_to(root):
+            raise StorageError(f"Refusing to extract {member.name!r} outside the code directory")
+    tar.extractall(dest)
 
 
 def pack(directory: Path, archive: Path) -> None:

@@ -1,29 +1,56 @@
-"""s3:// channels, code and output through whatever S3 endpoint boto3 is configured for (moto)."""
+"""s3:// channels, code and output through whatever S3 endpoint boto3 is configured for (a moto
+server here)."""
 
 from __future__ import annotations
 
 import io
+import socket
+import subprocess
+import sys
 import tarfile
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
+from botocore.exceptions import EndpointConnectionError
+
+from sm_local_helpers import wait_until
 
 pytestmark = pytest.mark.integration
 
 
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 @pytest.fixture
-def s3(monkeypatch):
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://{host}:{port}")
+def s3(monkeypatch, tmp_path):
+    # moto in a child process: an in-process ThreadedMotoServer imports `requests`, which a test
+    # helper module elsewhere in the tree can shadow when the whole suite is collected at once.
+    port = _free_port()
+    log = open(tmp_path / "moto.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=log, stderr=subprocess.STDOUT)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     client = boto3.client("s3", region_name="us-east-1")
-    client.create_bucket(Bucket="ml-data")
-    yield client
-    server.stop()
+
+    def bucket_created() -> bool:
+        try:
+            client.create_bucket(Bucket="ml-data")
+        except EndpointConnectionError:
+            return False
+        return True
+
+    try:
+        wait_until(bucket_created, timeout=30, interval=0.1)
+        yield client
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        log.close()
 
 
 def test_s3_channel_code_and_output(s3, sm_client, training_request, wait_for_status):
