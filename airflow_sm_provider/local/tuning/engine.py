@@ -29,7 +29,8 @@ from typing import Any
 import optuna
 
 from airflow_sm_provider.local.errors import LocalServiceError
-from airflow_sm_provider.local.tuning import completion, responses, study as studies, warm_start
+from airflow_sm_provider.local.tuning import completion, responses, warm_start
+from airflow_sm_provider.local.tuning import study as studies
 from airflow_sm_provider.local.tuning.records import Trial, TuningJob, utcnow
 from airflow_sm_provider.local.tuning.space import SearchSpace, suggest
 from airflow_sm_provider.local.tuning.trials import build_request, trial_name
@@ -79,7 +80,9 @@ class JobEngine(threading.Thread):
 
     def _setup(self) -> None:
         self.study = studies.new_study(self.job, self.space, self.budget)
-        for seed in warm_start.seed_trials(self.job, self.space, warm_start.parents_of(self.job.request, self.ctx.jobs)):
+        for seed in warm_start.seed_trials(
+            self.job, self.space, warm_start.parents_of(self.job.request, self.ctx.jobs)
+        ):
             self.study.add_trial(seed)
         studies.replay(self.study, self.job, self.space)
         for trial in self.job.trials:
@@ -110,7 +113,9 @@ class JobEngine(threading.Thread):
         if job.failure_reason:
             return "Failed", job.failure_reason
         reason = completion.completion_reason(
-            job.config.get("TuningJobCompletionCriteria"), responses.finished_objectives(job), responses.minimize(job)
+            job.config.get("TuningJobCompletionCriteria"),
+            responses.finished_objectives(job),
+            responses.minimize(job),
         )
         if reason is None:
             limit = job.config["ResourceLimits"].get("MaxRuntimeInSeconds")
@@ -135,8 +140,12 @@ class JobEngine(threading.Thread):
         number = len(job.trials) + 1
         name = trial_name(job.name, number)
         request = build_request(
-            name=name, job_name=job.name, config=job.config, definition=job.definitions[index],
-            tuned=tuned, tags=job.request.get("Tags") or [],
+            name=name,
+            job_name=job.name,
+            config=job.config,
+            definition=job.definitions[index],
+            tuned=tuned,
+            tags=job.request.get("Tags") or [],
         )
         # Tags are written after the job exists, with retries: the backend's tag write can lose a
         # SQLite snapshot race against concurrent writers ("database is locked"), and failing
@@ -178,14 +187,22 @@ class JobEngine(threading.Thread):
         except LocalServiceError:
             described = {"TrainingJobStatus": "Failed", "FailureReason": "The training job no longer exists"}
         metric = responses.objective(self.job, trial)["MetricName"]
-        values = [float(v) for v in training.intermediate_metrics(trial.name, metric)] if "CreationTime" in described else []
+        values = (
+            [float(v) for v in training.intermediate_metrics(trial.name, metric)]
+            if "CreationTime" in described
+            else []
+        )
         live = self.running[trial.number]
-        fresh = values[len(trial.intermediate):]
+        fresh = values[len(trial.intermediate) :]
         for step, value in enumerate(fresh, start=len(trial.intermediate) + 1):
             if math.isfinite(value):
                 live.report(value, step)
         status = described["TrainingJobStatus"]
-        changed = bool(fresh) or status != trial.status or (trial.start_time is None and described.get("TrainingStartTime"))
+        changed = (
+            bool(fresh)
+            or status != trial.status
+            or (trial.start_time is None and described.get("TrainingStartTime"))
+        )
         with self.ctx.lock:
             trial.intermediate = trial.intermediate + fresh
             trial.status = status
@@ -206,7 +223,8 @@ class JobEngine(threading.Thread):
         assert self.study is not None
         metric = responses.objective(self.job, trial)["MetricName"]
         final = next(
-            (m["Value"] for m in described.get("FinalMetricDataList") or [] if m.get("MetricName") == metric), None
+            (m["Value"] for m in described.get("FinalMetricDataList") or [] if m.get("MetricName") == metric),
+            None,
         )
         if final is None and trial.intermediate:
             final = trial.intermediate[-1]

@@ -17,7 +17,7 @@ _TIME_FIELDS = ("creation_time", "start_time", "end_time", "last_modified_time",
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass

@@ -64,7 +64,7 @@ def best_trial(job: TuningJob) -> Trial | None:
     candidates = [t for t in job.trials if t.status == "Completed" and t.objective_value is not None]
     if not candidates:
         return None
-    key: Callable[[Trial], float] = lambda t: t.objective_value  # type: ignore[assignment,return-value]  # noqa: E731
+    key: Callable[[Trial], float] = lambda t: t.objective_value  # type: ignore[assignment,return-value]
     return min(candidates, key=key) if minimize(job) else max(candidates, key=key)
 
 
@@ -128,7 +128,9 @@ def describe(job: TuningJob, overall_best: tuple[TuningJob, Trial] | None) -> di
         details["ConvergenceDetectedTime"] = job.convergence_time
     response["TuningJobCompletionDetails"] = details
     end = job.end_time or utcnow()
-    response["ConsumedResources"] = {"RuntimeInSeconds": max(0, int((end - job.creation_time).total_seconds()))}
+    response["ConsumedResources"] = {
+        "RuntimeInSeconds": max(0, int((end - job.creation_time).total_seconds()))
+    }
     return response
 
 
@@ -153,9 +155,9 @@ def job_summary(job: TuningJob) -> dict[str, Any]:
 def as_datetime(value: Any) -> dt.datetime:
     """A request timestamp (datetime, epoch seconds or ISO string) as an aware datetime."""
     if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
     if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+        return dt.datetime.fromtimestamp(value, dt.UTC)
     return as_datetime(dt.datetime.fromisoformat(str(value)))
 
 

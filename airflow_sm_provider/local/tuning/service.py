@@ -47,8 +47,13 @@ class TuningService:
         self._jobs: dict[str, TuningJob] = {job.name: job for job in self._tables.load()}
         self._engines: dict[str, JobEngine] = {}
         self._ctx = Context(
-            lock=self._lock, store=self._tables, training=training, jobs=self._jobs,
-            shutdown=threading.Event(), put_tags=store.put_tags, poll_interval=poll_interval,
+            lock=self._lock,
+            store=self._tables,
+            training=training,
+            jobs=self._jobs,
+            shutdown=threading.Event(),
+            put_tags=store.put_tags,
+            poll_interval=poll_interval,
         )
         self._region = getattr(training, "region", None) or DEFAULT_REGION
         self._account = getattr(training, "account_id", None) or DEFAULT_ACCOUNT
@@ -62,7 +67,9 @@ class TuningService:
             if name in self._jobs:
                 raise ResourceInUse(f"Tuning job {name} already exists")
             warm_start.parents_of(request, self._jobs)
-            arn = f"arn:aws:sagemaker:{self._region}:{self._account}:hyper-parameter-tuning-job/{name.lower()}"
+            arn = (
+                f"arn:aws:sagemaker:{self._region}:{self._account}:hyper-parameter-tuning-job/{name.lower()}"
+            )
             job = TuningJob(name=name, arn=arn, request=copy.deepcopy(request))
             self._jobs[name] = job
             data = job.to_json()
@@ -190,8 +197,10 @@ def _matches(job: TuningJob, request: dict[str, Any]) -> bool:
     if request.get("StatusEquals") and job.status != request["StatusEquals"]:
         return False
     bounds = (
-        ("CreationTimeAfter", job.creation_time, 1), ("CreationTimeBefore", job.creation_time, -1),
-        ("LastModifiedTimeAfter", job.last_modified_time, 1), ("LastModifiedTimeBefore", job.last_modified_time, -1),
+        ("CreationTimeAfter", job.creation_time, 1),
+        ("CreationTimeBefore", job.creation_time, -1),
+        ("LastModifiedTimeAfter", job.last_modified_time, 1),
+        ("LastModifiedTimeBefore", job.last_modified_time, -1),
     )
     for key, value, sign in bounds:
         if request.get(key) is not None:

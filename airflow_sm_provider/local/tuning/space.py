@@ -229,7 +229,7 @@ def suggest(trial: Any, space: SearchSpace) -> dict[str, Any]:
             trial.suggest_int(p.key, dist.low, dist.high, log=dist.log)
         elif isinstance(dist, FloatDistribution):
             trial.suggest_float(p.key, dist.low, dist.high, log=dist.log)
-        else:
+        elif isinstance(dist, CategoricalDistribution):
             trial.suggest_categorical(p.key, list(dist.choices))
     return dict(trial.params)
 

@@ -18,6 +18,7 @@ import math
 from typing import Any
 
 import optuna
+from optuna.study import StudyDirection
 
 from airflow_sm_provider.local.tuning import strategies
 from airflow_sm_provider.local.tuning.records import Trial, TuningJob
@@ -34,7 +35,7 @@ def new_study(job: TuningJob, space: SearchSpace, budget: int) -> optuna.Study:
     if seed is not None and job.trials:
         seed += len(job.trials)
     static_hps = [d.get("StaticHyperParameters") or {} for d in job.definitions]
-    direction = "minimize" if minimize(job) else "maximize"
+    direction = StudyDirection.MINIMIZE if minimize(job) else StudyDirection.MAXIMIZE
     return optuna.create_study(
         sampler=strategies.make_sampler(config["Strategy"], space, seed, budget),
         pruner=strategies.make_pruner(config, static_hps),

@@ -35,7 +35,7 @@ def definitions_of(request: dict[str, Any]) -> list[dict[str, Any]]:
         if len(many) > 1 and (None in names or len(set(names)) != len(names)):
             raise ValidationError("TrainingJobDefinitions: each needs a distinct DefinitionName")
         return list(many)
-    return [single]
+    return [request["TrainingJobDefinition"]]
 
 
 def validate_create(request: dict[str, Any]) -> SearchSpace:

@@ -50,7 +50,9 @@ def parents_of(request: dict[str, Any], jobs: dict[str, TuningJob]) -> list[Tuni
     return parents
 
 
-def seed_trials(job: TuningJob, space: SearchSpace, parents: list[TuningJob]) -> list[optuna.trial.FrozenTrial]:
+def seed_trials(
+    job: TuningJob, space: SearchSpace, parents: list[TuningJob]
+) -> list[optuna.trial.FrozenTrial]:
     """The parents' completed trials as finished optuna trials in the new job's space."""
     own_type = objective_of(job.config, job.definitions[0])["Type"]
     seeded = []
@@ -81,8 +83,11 @@ def overall_best(job: TuningJob, jobs: dict[str, TuningJob]) -> tuple[TuningJob,
     if not warm:
         return None
     candidates: list[tuple[TuningJob, Trial]] = []
-    for owner in [job] + [jobs[p["HyperParameterTuningJobName"]] for p in warm["ParentHyperParameterTuningJobs"]
-                          if p.get("HyperParameterTuningJobName") in jobs]:
+    for owner in [job] + [
+        jobs[p["HyperParameterTuningJobName"]]
+        for p in warm["ParentHyperParameterTuningJobs"]
+        if p.get("HyperParameterTuningJobName") in jobs
+    ]:
         best = responses.best_trial(owner)
         if best is not None:
             candidates.append((owner, best))

@@ -19,7 +19,7 @@ from typing import Any
 
 from conftest import ROLE
 
-OBJECTIVE = '''
+OBJECTIVE = """
 import json, math, os, sys, time
 
 hps = json.loads(os.environ["SM_HPS"])
@@ -43,7 +43,7 @@ record = hps.get("record_dir")
 if record:
     with open(os.path.join(record, job + ".span"), "w") as fh:
         fh.write(f"{started} {time.time()}")
-'''
+"""
 
 LOSS_REGEX = r"loss=([0-9.eE+-]+)"
 _names = itertools.count()
@@ -58,9 +58,18 @@ def continuous_ranges() -> dict[str, Any]:
     }
 
 
-def tuning_request(code_uri: str, output: Path, *, name: str | None = None, strategy: str = "Bayesian",
-                   max_jobs: int | None = 10, parallel: int = 2, ranges: dict[str, Any] | None = None,
-                   static: dict[str, str] | None = None, **config: Any) -> dict[str, Any]:
+def tuning_request(
+    code_uri: str,
+    output: Path,
+    *,
+    name: str | None = None,
+    strategy: str = "Bayesian",
+    max_jobs: int | None = 10,
+    parallel: int = 2,
+    ranges: dict[str, Any] | None = None,
+    static: dict[str, str] | None = None,
+    **config: Any,
+) -> dict[str, Any]:
     """A CreateHyperParameterTuningJob request tuning ``objective.py``."""
     limits: dict[str, Any] = {"MaxParallelTrainingJobs": parallel}
     if max_jobs is not None:
@@ -96,8 +105,12 @@ def tuning_request(code_uri: str, output: Path, *, name: str | None = None, stra
     }
 
 
-def wait_tuning(client: Any, name: str, timeout: float = 90.0, statuses: tuple[str, ...] = (
-        "Completed", "Failed", "Stopped")) -> dict[str, Any]:
+def wait_tuning(
+    client: Any,
+    name: str,
+    timeout: float = 90.0,
+    statuses: tuple[str, ...] = ("Completed", "Failed", "Stopped"),
+) -> dict[str, Any]:
     """Poll DescribeHyperParameterTuningJob with a deadline until it reaches one of ``statuses``."""
     deadline = time.monotonic() + timeout
     while True:

@@ -16,6 +16,7 @@ from airflow_sm_provider.local.tuning.trials import TUNING_JOB_TAG
 
 pytestmark = pytest.mark.integration
 
+
 @pytest.fixture
 def code(scripts) -> str:
     return scripts.write(OBJECTIVE, name="objective.py")
@@ -23,7 +24,8 @@ def code(scripts) -> str:
 
 def trials(client, name: str, **filters) -> list[dict]:
     return client.list_training_jobs_for_hyper_parameter_tuning_job(
-        HyperParameterTuningJobName=name, MaxResults=100, **filters)["TrainingJobSummaries"]
+        HyperParameterTuningJobName=name, MaxResults=100, **filters
+    )["TrainingJobSummaries"]
 
 
 def in_progress(client, name: str, count: int) -> bool:
@@ -32,9 +34,16 @@ def in_progress(client, name: str, count: int) -> bool:
 
 
 def test_early_stopping_auto_stops_trials_worse_than_the_median(sm_client, code, tmp_path):
-    request = tuning_request(code, tmp_path / "out", strategy="Random", max_jobs=10, parallel=2, RandomSeed=3,
-                             static={"epochs": "6", "epoch_seconds": "0.1"},
-                             TrainingJobEarlyStoppingType="Auto")
+    request = tuning_request(
+        code,
+        tmp_path / "out",
+        strategy="Random",
+        max_jobs=10,
+        parallel=2,
+        RandomSeed=3,
+        static={"epochs": "6", "epoch_seconds": "0.1"},
+        TrainingJobEarlyStoppingType="Auto",
+    )
     sm_client.create_hyper_parameter_tuning_job(**request)
     name = request["HyperParameterTuningJobName"]
     described = wait_tuning(sm_client, name)
@@ -59,13 +68,22 @@ def test_stop_tuning_job_stops_its_running_trials(sm_client, code, tmp_path):
     assert described["HyperParameterTuningJobStatus"] == "Stopped"
     assert described["TrainingJobStatusCounters"]["Stopped"] == 2
     for summary in trials(sm_client, name):
-        assert sm_client.describe_training_job(TrainingJobName=summary["TrainingJobName"])[
-            "TrainingJobStatus"] == "Stopped"
+        assert (
+            sm_client.describe_training_job(TrainingJobName=summary["TrainingJobName"])["TrainingJobStatus"]
+            == "Stopped"
+        )
 
 
 def test_failed_trials_are_non_retryable_errors_and_the_search_goes_on(sm_client, code, tmp_path):
-    request = tuning_request(code, tmp_path / "out", strategy="Random", max_jobs=8, parallel=2, RandomSeed=1,
-                             static={"fail_above": "1.5"})
+    request = tuning_request(
+        code,
+        tmp_path / "out",
+        strategy="Random",
+        max_jobs=8,
+        parallel=2,
+        RandomSeed=1,
+        static={"fail_above": "1.5"},
+    )
     sm_client.create_hyper_parameter_tuning_job(**request)
     name = request["HyperParameterTuningJobName"]
     described = wait_tuning(sm_client, name)
@@ -93,8 +111,9 @@ def test_a_restarted_backend_resumes_the_search_with_its_remaining_budget(code, 
     home = tmp_path / "home"
     hold = tmp_path / "hold"
     hold.touch()
-    request = tuning_request(code, tmp_path / "out", name="resume", max_jobs=4, parallel=2,
-                             static={"hold_file": str(hold)})
+    request = tuning_request(
+        code, tmp_path / "out", name="resume", max_jobs=4, parallel=2, static={"hold_file": str(hold)}
+    )
     with LocalServer(home=home, port=0, stop_grace=1.0) as server:
         client = make_client(server.endpoint_url)
         client.create_hyper_parameter_tuning_job(**request)
@@ -126,7 +145,9 @@ def test_trials_are_ordinary_training_jobs_and_errors_are_aws_shaped(sm_client, 
     listed = sm_client.list_training_jobs(NameContains="ordinary-")["TrainingJobSummaries"]
     assert len(listed) == 2
     found = sm_client.list_hyper_parameter_tuning_jobs(NameContains="ordin", StatusEquals="Completed")
-    assert [s["HyperParameterTuningJobName"] for s in found["HyperParameterTuningJobSummaries"]] == ["ordinary"]
+    assert [s["HyperParameterTuningJobName"] for s in found["HyperParameterTuningJobSummaries"]] == [
+        "ordinary"
+    ]
     with pytest.raises(ClientError) as duplicate:
         sm_client.create_hyper_parameter_tuning_job(**request)
     assert duplicate.value.response["Error"]["Code"] == "ResourceInUse"
@@ -138,4 +159,3 @@ def test_trials_are_ordinary_training_jobs_and_errors_are_aws_shaped(sm_client, 
         sm_client.create_hyper_parameter_tuning_job(**grid)
     assert invalid.value.response["Error"]["Code"] == "ValidationException"
     assert "continuous" in invalid.value.response["Error"]["Message"]
-

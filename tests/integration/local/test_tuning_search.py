@@ -24,19 +24,32 @@ def code(scripts) -> str:
     [
         ("Bayesian", 20, 0.5, {}),
         ("Random", 16, 1.5, {}),
-        ("Hyperband", 16, 1.5,
-         {"StrategyConfig": {"HyperbandStrategyConfig": {"MinResource": 1, "MaxResource": 9}}}),
+        (
+            "Hyperband",
+            16,
+            1.5,
+            {"StrategyConfig": {"HyperbandStrategyConfig": {"MinResource": 1, "MaxResource": 9}}},
+        ),
     ],
 )
-def test_strategy_finds_the_optimum_within_tolerance(sm_client, code, tmp_path, strategy, budget, tolerance,
-                                                     config):
+def test_strategy_finds_the_optimum_within_tolerance(
+    sm_client, code, tmp_path, strategy, budget, tolerance, config
+):
     record = tmp_path / "spans"
     record.mkdir()
     static = {"record_dir": str(record)}
     if strategy == "Hyperband":
         static.update(epochs="9", epoch_seconds="0.03")
-    request = tuning_request(code, tmp_path / "out", strategy=strategy, max_jobs=budget, parallel=2,
-                             static=static, RandomSeed=7, **config)
+    request = tuning_request(
+        code,
+        tmp_path / "out",
+        strategy=strategy,
+        max_jobs=budget,
+        parallel=2,
+        static=static,
+        RandomSeed=7,
+        **config,
+    )
     sm_client.create_hyper_parameter_tuning_job(**request)
     described = wait_tuning(sm_client, request["HyperParameterTuningJobName"])
     assert described["HyperParameterTuningJobStatus"] == "Completed"
@@ -56,7 +69,9 @@ def test_grid_search_lands_on_the_optimum(sm_client, code, tmp_path):
         "IntegerParameterRanges": [{"Name": "x", "MinValue": "1", "MaxValue": "5"}],
         "CategoricalParameterRanges": [{"Name": "lr", "Values": ["0.001", "0.01", "0.1"]}],
     }
-    request = tuning_request(code, tmp_path / "out", strategy="Grid", max_jobs=None, parallel=3, ranges=ranges)
+    request = tuning_request(
+        code, tmp_path / "out", strategy="Grid", max_jobs=None, parallel=3, ranges=ranges
+    )
     sm_client.create_hyper_parameter_tuning_job(**request)
     described = wait_tuning(sm_client, request["HyperParameterTuningJobName"])
     assert described["TrainingJobStatusCounters"]["Completed"] == 15

@@ -31,7 +31,12 @@ def test_bayesian_search_finds_the_optimum_and_describes_it(service, fake):
     assert_valid("DescribeHyperParameterTuningJob", described)
     assert described["HyperParameterTuningJobStatus"] == "Completed"
     assert described["TrainingJobStatusCounters"] == {
-        "Completed": 20, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
+        "Completed": 20,
+        "InProgress": 0,
+        "RetryableError": 0,
+        "NonRetryableError": 0,
+        "Stopped": 0,
+    }
     assert described["ObjectiveStatusCounters"] == {"Succeeded": 20, "Pending": 0, "Failed": 0}
     best = described["BestTrainingJob"]
     assert set(best["TunedHyperParameters"]) == {"x", "lr"}  # only the tuned ones
@@ -45,12 +50,16 @@ def test_bayesian_search_finds_the_optimum_and_describes_it(service, fake):
     assert request["HyperParameters"]["_tuning_objective_metric"] == "loss"
     assert request["HyperParameters"]["epochs"] == "3"
     assert fake.tuning_arns[best["TrainingJobName"]] == arn
-    assert {"Key": TUNING_JOB_TAG, "Value": "bayes"} in service._backend_store.get_tags(fake.arn_of(best["TrainingJobName"]))
+    assert {"Key": TUNING_JOB_TAG, "Value": "bayes"} in service._backend_store.get_tags(
+        fake.arn_of(best["TrainingJobName"])
+    )
 
 
 def test_grid_runs_every_combination_once(service, fake):
-    ranges = {"IntegerParameterRanges": [{"Name": "x", "MinValue": "1", "MaxValue": "5"}],
-              "CategoricalParameterRanges": [{"Name": "lr", "Values": ["0.001", "0.01", "0.1"]}]}
+    ranges = {
+        "IntegerParameterRanges": [{"Name": "x", "MinValue": "1", "MaxValue": "5"}],
+        "CategoricalParameterRanges": [{"Name": "lr", "Values": ["0.001", "0.01", "0.1"]}],
+    }
     service.create(tuning_request("grid", strategy="Grid", max_jobs=None, parallel=3, ranges=ranges))
     described = finished(service, "grid")
     assert described["TrainingJobStatusCounters"]["Completed"] == 15
@@ -118,17 +127,30 @@ def test_early_stopping_auto_stops_trials_worse_than_the_median(service_factory)
     fake = FakeTraining(lambda hps: [float(hps["x"])] * 8, epoch_seconds=0.04)
     service = service_factory(fake)
     ranges = {"IntegerParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "20"}]}
-    service.create(tuning_request("early", strategy="Random", max_jobs=10, parallel=1, ranges=ranges,
-                                  RandomSeed=0, TrainingJobEarlyStoppingType="Auto"))
+    service.create(
+        tuning_request(
+            "early",
+            strategy="Random",
+            max_jobs=10,
+            parallel=1,
+            ranges=ranges,
+            RandomSeed=0,
+            TrainingJobEarlyStoppingType="Auto",
+        )
+    )
     described = finished(service, "early", timeout=60)
     assert described["TrainingJobStatusCounters"]["Stopped"] >= 1
     stopped = service.list_training_jobs({"HyperParameterTuningJobName": "early", "StatusEquals": "Stopped"})
-    completed = [float(s["TunedHyperParameters"]["x"]) for s in service.list_training_jobs(
-        {"HyperParameterTuningJobName": "early", "StatusEquals": "Completed"})["TrainingJobSummaries"]]
+    completed = [
+        float(s["TunedHyperParameters"]["x"])
+        for s in service.list_training_jobs(
+            {"HyperParameterTuningJobName": "early", "StatusEquals": "Completed"}
+        )["TrainingJobSummaries"]
+    ]
     for summary in stopped["TrainingJobSummaries"]:
         # An early-stopped job keeps its last objective value, and was worse than the median.
         assert summary["ObjectiveStatus"] == "Succeeded"
-        assert float(summary["TunedHyperParameters"]["x"]) > sorted(completed)[0]
+        assert float(summary["TunedHyperParameters"]["x"]) > min(completed)
     assert described["BestTrainingJob"]["TrainingJobStatus"] == "Completed"
 
 
@@ -136,8 +158,17 @@ def test_hyperband_prunes_on_intermediate_values(service_factory):
     fake = FakeTraining(lambda hps: [float(hps["x"])] * 9, epoch_seconds=0.02)
     service = service_factory(fake)
     ranges = {"IntegerParameterRanges": [{"Name": "x", "MinValue": "0", "MaxValue": "50"}]}
-    service.create(tuning_request("hb", strategy="Hyperband", max_jobs=12, parallel=2, ranges=ranges,
-                                  RandomSeed=0, StrategyConfig={"HyperbandStrategyConfig": {"MaxResource": 9}}))
+    service.create(
+        tuning_request(
+            "hb",
+            strategy="Hyperband",
+            max_jobs=12,
+            parallel=2,
+            ranges=ranges,
+            RandomSeed=0,
+            StrategyConfig={"HyperbandStrategyConfig": {"MaxResource": 9}},
+        )
+    )
     described = finished(service, "hb", timeout=60)
     assert described["TrainingJobStatusCounters"]["Stopped"] >= 1
     assert described["TrainingJobStatusCounters"]["Completed"] >= 1
@@ -145,8 +176,11 @@ def test_hyperband_prunes_on_intermediate_values(service_factory):
 
 def test_target_objective_value_completes_the_job_early(service_factory):
     service = service_factory(FakeTraining(constant(1.0)))
-    service.create(tuning_request("target", max_jobs=10, parallel=1,
-                                  TuningJobCompletionCriteria={"TargetObjectiveMetricValue": 2.0}))
+    service.create(
+        tuning_request(
+            "target", max_jobs=10, parallel=1, TuningJobCompletionCriteria={"TargetObjectiveMetricValue": 2.0}
+        )
+    )
     described = finished(service, "target")
     assert described["HyperParameterTuningJobStatus"] == "Completed"
     assert sum(described["TrainingJobStatusCounters"].values()) == 1
@@ -222,12 +256,15 @@ def test_warm_start_seeds_the_study_and_reports_the_overall_best(service):
     service.create(tuning_request("parent", strategy="Random", max_jobs=8, parallel=2, RandomSeed=4))
     parent_best = finished(service, "parent")["BestTrainingJob"]
     child = tuning_request("child", strategy="Bayesian", max_jobs=2, parallel=1)
-    child["WarmStartConfig"] = {"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
-                                "WarmStartType": "IdenticalDataAndAlgorithm"}
+    child["WarmStartConfig"] = {
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
+        "WarmStartType": "IdenticalDataAndAlgorithm",
+    }
     # The child searches only far from the optimum, so the parent's best stays the overall best.
     child["HyperParameterTuningJobConfig"]["ParameterRanges"] = {
         "IntegerParameterRanges": [{"Name": "x", "MinValue": "50", "MaxValue": "60"}],
-        "ContinuousParameterRanges": RANGES_LR}
+        "ContinuousParameterRanges": RANGES_LR,
+    }
     service.create(child)
     described = finished(service, "child")
     assert_valid("DescribeHyperParameterTuningJob", described)
@@ -236,8 +273,10 @@ def test_warm_start_seeds_the_study_and_reports_the_overall_best(service):
     assert described["BestTrainingJob"]["TrainingJobName"].startswith("child-")
 
     same = tuning_request("child2", strategy="Bayesian", max_jobs=1, parallel=1)
-    same["WarmStartConfig"] = {"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
-                               "WarmStartType": "TransferLearning"}
+    same["WarmStartConfig"] = {
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "parent"}],
+        "WarmStartType": "TransferLearning",
+    }
     service.create(same)
     finished(service, "child2")
     seeded = [t for t in service._engines["child2"].study.trials if t.user_attrs.get("warm_start_parent")]
@@ -249,8 +288,10 @@ RANGES_LR = [{"Name": "lr", "MinValue": "0.0001", "MaxValue": "1", "ScalingType"
 
 def test_warm_start_parent_must_exist():
     request = tuning_request("orphan")
-    request["WarmStartConfig"] = {"ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "nope"}],
-                                  "WarmStartType": "TransferLearning"}
+    request["WarmStartConfig"] = {
+        "ParentHyperParameterTuningJobs": [{"HyperParameterTuningJobName": "nope"}],
+        "WarmStartType": "TransferLearning",
+    }
     from airflow_sm_provider.local.tuning import warm_start
 
     with pytest.raises(ValidationError, match="does not exist"):
@@ -264,10 +305,18 @@ def test_several_training_job_definitions(service, fake):
     ranges = config.pop("ParameterRanges")
     request.pop("TrainingJobDefinition")
     request["TrainingJobDefinitions"] = [
-        definition(DefinitionName="small", TuningObjective=objective, HyperParameterRanges=ranges,
-                   StaticHyperParameters={"size": "small"}),
-        definition(DefinitionName="large", TuningObjective=objective, HyperParameterRanges=ranges,
-                   StaticHyperParameters={"size": "large"}),
+        definition(
+            DefinitionName="small",
+            TuningObjective=objective,
+            HyperParameterRanges=ranges,
+            StaticHyperParameters={"size": "small"},
+        ),
+        definition(
+            DefinitionName="large",
+            TuningObjective=objective,
+            HyperParameterRanges=ranges,
+            StaticHyperParameters={"size": "large"},
+        ),
     ]
     assert_valid("CreateHyperParameterTuningJob", request, output=False)
     service.create(request)
@@ -303,7 +352,9 @@ def test_tags_are_kept_for_the_tuning_job_and_passed_to_trials(service, fake):
     assert service._backend_store.get_tags(arn) == [{"Key": "team", "Value": "ml"}]
     (name,) = fake.jobs
     assert service._backend_store.get_tags(fake.arn_of(name)) == [
-        {"Key": "team", "Value": "ml"}, {"Key": TUNING_JOB_TAG, "Value": "tagged"}]
+        {"Key": "team", "Value": "ml"},
+        {"Key": TUNING_JOB_TAG, "Value": "tagged"},
+    ]
 
 
 def test_list_filters_sorts_and_pages(service):
@@ -314,12 +365,14 @@ def test_list_filters_sorts_and_pages(service):
     page = service.list({"NameContains": "LIST", "SortBy": "Name", "MaxResults": 1})
     assert_valid("ListHyperParameterTuningJobs", page)
     assert [s["HyperParameterTuningJobName"] for s in page["HyperParameterTuningJobSummaries"]] == ["list-a"]
-    rest = service.list({"NameContains": "LIST", "SortBy": "Name", "MaxResults": 1, "NextToken": page["NextToken"]})
+    rest = service.list(
+        {"NameContains": "LIST", "SortBy": "Name", "MaxResults": 1, "NextToken": page["NextToken"]}
+    )
     assert [s["HyperParameterTuningJobName"] for s in rest["HyperParameterTuningJobSummaries"]] == ["list-b"]
     assert "NextToken" not in rest
     newest = service.list({"SortBy": "CreationTime", "SortOrder": "Descending"})
     assert newest["HyperParameterTuningJobSummaries"][0]["HyperParameterTuningJobName"] == "other-c"
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=5)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
     assert service.list({"LastModifiedTimeAfter": later})["HyperParameterTuningJobSummaries"] == []
     assert len(service.list({"StatusEquals": "Completed"})["HyperParameterTuningJobSummaries"]) == 3
     with pytest.raises(ValidationError):
@@ -329,10 +382,17 @@ def test_list_filters_sorts_and_pages(service):
 def test_list_training_jobs_sorts_by_objective(service):
     service.create(tuning_request("sorted", strategy="Random", max_jobs=6, parallel=2))
     finished(service, "sorted")
-    result = service.list_training_jobs({"HyperParameterTuningJobName": "sorted",
-                                         "SortBy": "FinalObjectiveMetricValue", "SortOrder": "Ascending"})
+    result = service.list_training_jobs(
+        {
+            "HyperParameterTuningJobName": "sorted",
+            "SortBy": "FinalObjectiveMetricValue",
+            "SortOrder": "Ascending",
+        }
+    )
     assert_valid("ListTrainingJobsForHyperParameterTuningJob", result)
-    values = [s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for s in result["TrainingJobSummaries"]]
+    values = [
+        s["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] for s in result["TrainingJobSummaries"]
+    ]
     assert values == sorted(values) and len(values) == 6
     assert all(math.isfinite(v) for v in values)
     described = service.describe("sorted")

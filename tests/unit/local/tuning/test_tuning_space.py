@@ -17,7 +17,11 @@ def one(ranges: dict) -> list:
 
 
 def continuous(scaling: str, low: str = "0.001", high: str = "0.9") -> dict:
-    return {"ContinuousParameterRanges": [{"Name": "p", "MinValue": low, "MaxValue": high, "ScalingType": scaling}]}
+    return {
+        "ContinuousParameterRanges": [
+            {"Name": "p", "MinValue": low, "MaxValue": high, "ScalingType": scaling}
+        ]
+    }
 
 
 @pytest.mark.parametrize("scaling", ["Auto", "Linear"])
@@ -32,8 +36,13 @@ def test_logarithmic_is_log_uniform():
 
 
 def test_integer_logarithmic():
-    (param,) = one({"IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "1024",
-                                                 "ScalingType": "Logarithmic"}]})
+    (param,) = one(
+        {
+            "IntegerParameterRanges": [
+                {"Name": "n", "MinValue": "1", "MaxValue": "1024", "ScalingType": "Logarithmic"}
+            ]
+        }
+    )
     assert param.distribution == IntDistribution(1, 1024, log=True)
     assert param.to_hp(37) == "37"
 
@@ -47,20 +56,31 @@ def test_reverse_logarithmic_samples_one_minus_x_on_a_log_scale():
     values = []
     for _ in range(400):
         trial = study.ask()
-        values.append(float(param.to_hp(trial.suggest_float("p", param.distribution.low,
-                                                              param.distribution.high, log=True))))
+        values.append(
+            float(
+                param.to_hp(
+                    trial.suggest_float("p", param.distribution.low, param.distribution.high, log=True)
+                )
+            )
+        )
     assert all(0.5 <= v <= 0.999 for v in values)
     # Values crowd towards 1: the median is far above the linear midpoint 0.7495.
     assert statistics.median(values) > 0.95
 
 
 def test_values_render_as_sagemaker_strings_and_read_back():
-    space = parse_space([{}], [{
-        "IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "9"}],
-        "ContinuousParameterRanges": [{"Name": "lr", "MinValue": "0.5", "MaxValue": "0.99",
-                                       "ScalingType": "ReverseLogarithmic"}],
-        "CategoricalParameterRanges": [{"Name": "opt", "Values": ["adam", "sgd"]}],
-    }]).definitions[0]
+    space = parse_space(
+        [{}],
+        [
+            {
+                "IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "9"}],
+                "ContinuousParameterRanges": [
+                    {"Name": "lr", "MinValue": "0.5", "MaxValue": "0.99", "ScalingType": "ReverseLogarithmic"}
+                ],
+                "CategoricalParameterRanges": [{"Name": "opt", "Values": ["adam", "sgd"]}],
+            }
+        ],
+    ).definitions[0]
     internal = {"n": 4, "lr": 0.25, "opt": "sgd"}
     tuned = space.tuned_hyperparameters(internal)
     assert tuned == {"n": "4", "lr": "0.75", "opt": "sgd"}
@@ -82,13 +102,24 @@ def test_categorical_distribution():
         (continuous("Linear", "2", "1"), "must not exceed"),
         (continuous("Logarithmic", "0", "1"), "MinValue > 0"),
         (continuous("ReverseLogarithmic", "0.5", "1"), "0 <= MinValue < MaxValue < 1"),
-        ({"IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "5",
-                                      "ScalingType": "ReverseLogarithmic"}]}, "continuous ranges only"),
+        (
+            {
+                "IntegerParameterRanges": [
+                    {"Name": "n", "MinValue": "1", "MaxValue": "5", "ScalingType": "ReverseLogarithmic"}
+                ]
+            },
+            "continuous ranges only",
+        ),
         ({"IntegerParameterRanges": [{"Name": "n", "MinValue": "1.5", "MaxValue": "5"}]}, "integers"),
         (continuous("Linear", "a", "1"), "must be numbers"),
         ({"CategoricalParameterRanges": [{"Name": "c", "Values": ["a", "a"]}]}, "distinct"),
-        ({"IntegerParameterRanges": [{"Name": "p", "MinValue": "1", "MaxValue": "5"}],
-          **continuous("Linear")}, "more than one range"),
+        (
+            {
+                "IntegerParameterRanges": [{"Name": "p", "MinValue": "1", "MaxValue": "5"}],
+                **continuous("Linear"),
+            },
+            "more than one range",
+        ),
     ],
 )
 def test_invalid_ranges_are_rejected(ranges, message):
@@ -103,10 +134,15 @@ def test_grid_rejects_continuous_ranges():
 
 
 def test_grid_size_is_the_product_of_range_sizes():
-    space = parse_space([{}], [{
-        "IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "4"}],
-        "CategoricalParameterRanges": [{"Name": "c", "Values": ["a", "b", "c"]}],
-    }])
+    space = parse_space(
+        [{}],
+        [
+            {
+                "IntegerParameterRanges": [{"Name": "n", "MinValue": "1", "MaxValue": "4"}],
+                "CategoricalParameterRanges": [{"Name": "c", "Values": ["a", "b", "c"]}],
+            }
+        ],
+    )
     assert space.grid_size() == 12
 
 

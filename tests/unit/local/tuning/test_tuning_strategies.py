@@ -78,13 +78,28 @@ def test_hyperband_infers_max_resource_from_static_epochs():
 @pytest.mark.parametrize(
     ("config", "ranges", "message"),
     [
-        ({"Strategy": "Hyperband", "TrainingJobEarlyStoppingType": "Auto",
-          "StrategyConfig": {"HyperbandStrategyConfig": {"MaxResource": 3}}}, INTEGER, "must be Off"),
-        ({"Strategy": "Hyperband", "StrategyConfig": {"HyperbandStrategyConfig": {"MinResource": 5,
-                                                                                 "MaxResource": 3}}},
-         INTEGER, "MinResource"),
-        ({"Strategy": "Random", "StrategyConfig": {"HyperbandStrategyConfig": {"MaxResource": 3}}},
-         INTEGER, "only valid with the Hyperband"),
+        (
+            {
+                "Strategy": "Hyperband",
+                "TrainingJobEarlyStoppingType": "Auto",
+                "StrategyConfig": {"HyperbandStrategyConfig": {"MaxResource": 3}},
+            },
+            INTEGER,
+            "must be Off",
+        ),
+        (
+            {
+                "Strategy": "Hyperband",
+                "StrategyConfig": {"HyperbandStrategyConfig": {"MinResource": 5, "MaxResource": 3}},
+            },
+            INTEGER,
+            "MinResource",
+        ),
+        (
+            {"Strategy": "Random", "StrategyConfig": {"HyperbandStrategyConfig": {"MaxResource": 3}}},
+            INTEGER,
+            "only valid with the Hyperband",
+        ),
         ({"Strategy": "Grid"}, CONTINUOUS, "continuous"),
     ],
 )

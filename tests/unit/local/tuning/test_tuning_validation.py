@@ -29,16 +29,29 @@ def mutate(change) -> dict:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda r: r["HyperParameterTuningJobConfig"]["ResourceLimits"].update(MaxParallelTrainingJobs=20),
-         "must not exceed MaxNumberOfTrainingJobs"),
-        (lambda r: r["HyperParameterTuningJobConfig"]["ResourceLimits"].pop("MaxNumberOfTrainingJobs"),
-         "required unless Strategy is Grid"),
+        (
+            lambda r: r["HyperParameterTuningJobConfig"]["ResourceLimits"].update(MaxParallelTrainingJobs=20),
+            "must not exceed MaxNumberOfTrainingJobs",
+        ),
+        (
+            lambda r: r["HyperParameterTuningJobConfig"]["ResourceLimits"].pop("MaxNumberOfTrainingJobs"),
+            "required unless Strategy is Grid",
+        ),
         (lambda r: r.update(TrainingJobDefinitions=[definition()]), "exactly one of"),
-        (lambda r: r["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"].update(
-            MetricName="accuracy"), "not among"),
-        (lambda r: r["HyperParameterTuningJobConfig"].pop("HyperParameterTuningJobObjective"),
-         "needs TuningObjective"),
-        (lambda r: r["TrainingJobDefinition"]["StaticHyperParameters"].update(x="1"), "both static and tuned"),
+        (
+            lambda r: r["HyperParameterTuningJobConfig"]["HyperParameterTuningJobObjective"].update(
+                MetricName="accuracy"
+            ),
+            "not among",
+        ),
+        (
+            lambda r: r["HyperParameterTuningJobConfig"].pop("HyperParameterTuningJobObjective"),
+            "needs TuningObjective",
+        ),
+        (
+            lambda r: r["TrainingJobDefinition"]["StaticHyperParameters"].update(x="1"),
+            "both static and tuned",
+        ),
         (lambda r: r.update(HyperParameterTuningJobName="bad_name"), "HyperParameterTuningJobName"),
         (lambda r: r["HyperParameterTuningJobConfig"].update(Strategy="Grid"), "continuous"),
     ],
@@ -49,8 +62,10 @@ def test_sagemaker_rules_are_enforced(change, message):
 
 
 def test_grid_budget_defaults_to_the_grid_size():
-    ranges = {"IntegerParameterRanges": [{"Name": "x", "MinValue": "1", "MaxValue": "4"}],
-              "CategoricalParameterRanges": [{"Name": "c", "Values": ["a", "b"]}]}
+    ranges = {
+        "IntegerParameterRanges": [{"Name": "x", "MinValue": "1", "MaxValue": "4"}],
+        "CategoricalParameterRanges": [{"Name": "c", "Values": ["a", "b"]}],
+    }
     request = tuning_request(strategy="Grid", max_jobs=None, ranges=ranges)
     space = validate_create(request)
     assert budget_of(request["HyperParameterTuningJobConfig"], space) == 8
@@ -74,15 +89,25 @@ def test_trial_request_is_a_valid_create_training_job_request():
     request = tuning_request()
     tags = [{"Key": "team", "Value": "ml"}]
     trial = build_request(
-        name="tune-001-0a1b2c3d", job_name="tune", config=request["HyperParameterTuningJobConfig"],
-        definition=request["TrainingJobDefinition"], tuned={"x": "3", "lr": "0.01"}, tags=tags,
+        name="tune-001-0a1b2c3d",
+        job_name="tune",
+        config=request["HyperParameterTuningJobConfig"],
+        definition=request["TrainingJobDefinition"],
+        tuned={"x": "3", "lr": "0.01"},
+        tags=tags,
     )
     assert_valid("CreateTrainingJob", trial, output=False)
-    assert trial["HyperParameters"] == {"epochs": "3", "x": "3", "lr": "0.01", "_tuning_objective_metric": "loss"}
+    assert trial["HyperParameters"] == {
+        "epochs": "3",
+        "x": "3",
+        "lr": "0.01",
+        "_tuning_objective_metric": "loss",
+    }
     assert trial["Tags"] == tags + [{"Key": TUNING_JOB_TAG, "Value": "tune"}]
     assert trial["AlgorithmSpecification"]["MetricDefinitions"][0]["Name"] == "loss"
-    assert "StaticHyperParameters" not in request["TrainingJobDefinition"] or \
-        request["TrainingJobDefinition"]["StaticHyperParameters"] == {"epochs": "3"}  # input untouched
+    assert "StaticHyperParameters" not in request["TrainingJobDefinition"] or request[
+        "TrainingJobDefinition"
+    ]["StaticHyperParameters"] == {"epochs": "3"}  # input untouched
 
 
 def test_tuning_resource_config_becomes_a_resource_config():
@@ -92,7 +117,17 @@ def test_tuning_resource_config_becomes_a_resource_config():
     definition_["HyperParameterTuningResourceConfig"] = {
         "InstanceConfigs": [{"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5}]
     }
-    trial = build_request(name="t-001-00000000", job_name="t", config=request["HyperParameterTuningJobConfig"],
-                          definition=definition_, tuned={}, tags=[])
-    assert trial["ResourceConfig"] == {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5}
+    trial = build_request(
+        name="t-001-00000000",
+        job_name="t",
+        config=request["HyperParameterTuningJobConfig"],
+        definition=definition_,
+        tuned={},
+        tags=[],
+    )
+    assert trial["ResourceConfig"] == {
+        "InstanceType": "ml.m5.xlarge",
+        "InstanceCount": 1,
+        "VolumeSizeInGB": 5,
+    }
     assert_valid("CreateTrainingJob", trial, output=False)

@@ -27,7 +27,7 @@ Objective = Callable[[dict[str, str]], list[float]]
 
 
 def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def quadratic(hps: dict[str, str]) -> list[float]:
@@ -86,7 +86,7 @@ class FakeTraining:
         try:
             try:
                 values = self.objective(job.request["HyperParameters"])
-            except Exception as err:
+            except Exception as err:  # noqa: BLE001 (any error of the objective fails the job)
                 job.failure = f"AlgorithmError: {err}"
                 self._end(job, "Failed")
                 return
@@ -114,7 +114,11 @@ class FakeTraining:
         job = self.jobs.get(name)
         if job is None:
             raise ValidationError("Requested resource not found.")
-        out: dict[str, Any] = {"TrainingJobName": name, "TrainingJobStatus": job.status, "CreationTime": job.created}
+        out: dict[str, Any] = {
+            "TrainingJobName": name,
+            "TrainingJobStatus": job.status,
+            "CreationTime": job.created,
+        }
         if job.started:
             out["TrainingStartTime"] = job.started
         if job.status != "InProgress" and job.ended:
@@ -128,7 +132,9 @@ class FakeTraining:
     def stop_training_job(self, name: str) -> None:
         job = self.jobs[name]
         if job.status != "InProgress":
-            raise ValidationError(f"The request was rejected because the training job is in status {job.status}.")
+            raise ValidationError(
+                f"The request was rejected because the training job is in status {job.status}."
+            )
         job.stop.set()
 
     def intermediate_metrics(self, name: str, metric_name: str) -> list[float]:
@@ -181,8 +187,15 @@ RANGES = {
 }
 
 
-def tuning_request(name: str = "tune", *, strategy: str = "Bayesian", max_jobs: int | None = 12,
-                   parallel: int = 2, ranges: dict[str, Any] | None = None, **config: Any) -> dict[str, Any]:
+def tuning_request(
+    name: str = "tune",
+    *,
+    strategy: str = "Bayesian",
+    max_jobs: int | None = 12,
+    parallel: int = 2,
+    ranges: dict[str, Any] | None = None,
+    **config: Any,
+) -> dict[str, Any]:
     limits: dict[str, Any] = {"MaxParallelTrainingJobs": parallel}
     if max_jobs is not None:
         limits["MaxNumberOfTrainingJobs"] = max_jobs
@@ -249,7 +262,10 @@ def service(service_factory, fake) -> TuningService:
 def finished(service: TuningService, name: str, timeout: float = 30.0) -> dict[str, Any]:
     """Poll Describe (with a deadline) until the job ended; return the final description."""
     return wait_until(
-        lambda: (d := service.describe(name))["HyperParameterTuningJobStatus"] in ("Completed", "Failed", "Stopped")
-        and d,
+        lambda: (
+            (d := service.describe(name))["HyperParameterTuningJobStatus"]
+            in ("Completed", "Failed", "Stopped")
+            and d
+        ),
         timeout,
     )
