@@ -12,6 +12,7 @@ the record, notify waiters, and only then write the record to SQLite outside the
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import shutil
@@ -24,7 +25,7 @@ from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
 from airflow_sm_provider.local.models import TrainingJob, utcnow
 from airflow_sm_provider.local.runner import Runner, kill_orphan
-from airflow_sm_provider.local.store import Store
+from airflow_sm_provider.local.store import Store, StoreClosed
 
 __all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Store", "TrainingService", "make_arn"]
 
@@ -118,7 +119,8 @@ class TrainingService:
         return orphans
 
     def close(self) -> None:
-        """Stop every running process; their jobs stay live in the store (a restart fails them)."""
+        """Stop every running process and wait for its runner (including a final save in flight);
+        jobs that were live stay live in the store, and a restart reports them Failed."""
         with self._cond:
             self._closed = True
             runners = list(self._runners.values())
@@ -132,6 +134,7 @@ class TrainingService:
                             region: str | None = None) -> str:
         """Validate, record and start a job; return its ARN (``ResourceInUse`` if the name is taken)."""
         check_training_request(request)
+        request = copy.deepcopy(request)  # the caller may reuse its dict; the job must not change
         name = request["TrainingJobName"]
         region = region or (tuning_job_arn.split(":")[3] if tuning_job_arn else self.region)
         arn = make_arn(region, self.account_id, "training-job", name)
@@ -144,7 +147,7 @@ class TrainingService:
         layout = scriptmode.Layout(self.jobs_dir / name)
         runner = Runner(name, arn, request, layout, job.metrics,
                         lambda secondary, reason: self._advance(name, secondary, reason),
-                        grace=self.stop_grace)
+                        grace=self.stop_grace, on_exit=lambda: self._forget(name))
         with self._cond:
             if self._closed:
                 raise ResourceInUse("The local backend is shutting down")
@@ -164,7 +167,9 @@ class TrainingService:
 
     def describe_training_job(self, name: str) -> dict:
         with self._cond:
-            return self._get(name).describe()
+            description = self._get(name).describe()
+        # nested request parts are shared with the record; callers may modify what they get
+        return copy.deepcopy(description)
 
     def stop_training_job(self, name: str) -> None:
         """Stopping -> Stopped: SIGTERM the job's process group, SIGKILL after the grace period."""
@@ -228,6 +233,11 @@ class TrainingService:
         """Where the job's combined stdout and stderr are kept."""
         return scriptmode.Layout(self.jobs_dir / name).log
 
+    def _forget(self, name: str) -> None:
+        """Called by a runner's thread as it exits: nothing of the job is in flight any more."""
+        with self._cond:
+            self._runners.pop(name, None)
+
     def _get(self, name: str) -> TrainingJob:
         job = self._jobs.get(name)
         if job is None:
@@ -242,10 +252,11 @@ class TrainingService:
                 return False
             job.enter(secondary, reason=reason)
             doc = job.to_doc()
-            if job.is_terminal:
-                self._runners.pop(name, None)
             self._cond.notify_all()
-        self.store.save_training_job(doc)
+        try:
+            self.store.save_training_job(doc)
+        except StoreClosed:  # shutdown raced this transition; a restart reports the job Failed
+            log.warning("training job %s: %s not saved, the backend is shutting down", name, secondary)
         if job.is_terminal:
             log.info("training job %s: %s (%s)", name, job.status, job.secondary_status)
         return True

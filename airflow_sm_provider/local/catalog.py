@@ -7,6 +7,7 @@ jobs and models share one implementation.
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any, Callable
 
@@ -42,7 +43,7 @@ class ModelRegistry:
         if not request.get("PrimaryContainer") and not request.get("Containers"):
             raise ValidationError("Either PrimaryContainer or Containers must be specified")
         model = Model(name=name, arn=self._arn_for(region, name),
-                      request={k: v for k, v in request.items() if k not in ("ModelName", "Tags")},
+                      request=copy.deepcopy({k: v for k, v in request.items() if k not in ("ModelName", "Tags")}),
                       creation_time=utcnow())
         with self._lock:
             if name in self._models:
@@ -55,7 +56,8 @@ class ModelRegistry:
 
     def describe(self, name: str) -> dict[str, Any]:
         with self._lock:
-            return self._get(name).describe()
+            description = self._get(name).describe()
+        return copy.deepcopy(description)
 
     def delete(self, name: str) -> None:
         with self._lock:

@@ -71,16 +71,19 @@ class Runner:
     :param metrics: where metric values go as lines are read.
     :param advance: records a secondary-status transition; returns False if it is not allowed.
     :param grace: seconds between SIGTERM and SIGKILL when stopping.
+    :param on_exit: called from the runner's thread when it is done with the job.
     """
 
     def __init__(self, name: str, arn: str, request: dict, layout: scriptmode.Layout,
-                 metrics: MetricSeries, advance: Advance, grace: float = 5.0) -> None:
+                 metrics: MetricSeries, advance: Advance, grace: float = 5.0,
+                 on_exit: Callable[[], None] | None = None) -> None:
         self.name = name
         self.arn = arn
         self.request = request
         self.layout = layout
         self.metrics = metrics
         self._advance = advance
+        self._on_exit = on_exit
         self.grace = grace
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
@@ -132,6 +135,9 @@ class Runner:
         except Exception as err:  # the job must end in a terminal state whatever happens
             log.exception("training job %s: unexpected error in the local runner", self.name)
             self._move("Failed", f"InternalServerError: local backend runner error: {err}")
+        finally:
+            if self._on_exit is not None:
+                self._on_exit()
 
     def _lifecycle(self) -> None:
         started = time.monotonic()

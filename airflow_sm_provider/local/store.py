@@ -12,11 +12,12 @@ ignored, so two threads racing to persist the same job cannot leave the older st
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS training_jobs (
@@ -52,6 +53,10 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+class StoreClosed(RuntimeError):
+    """An operation reached the store after shutdown closed it."""
+
+
 class Store:
     """The backend's tables in ``<home>/state.db``.
 
@@ -64,64 +69,82 @@ class Store:
         self.path = self.home / "state.db"
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
-        self._all_lock = threading.Lock()
-        self._conn().executescript(SCHEMA)
+        self._state = threading.Condition()
+        self._active = 0  # operations in progress; close() waits for them
+        self._closed = False
+        with self._use() as conn:
+            conn.executescript(SCHEMA)
 
-    def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            self._local.conn = conn
-            with self._all_lock:
-                self._all.append(conn)
-        return conn
+    @contextlib.contextmanager
+    def _use(self) -> Iterator[sqlite3.Connection]:
+        """This thread's connection, counted as in use so ``close()`` never pulls it away mid-call."""
+        with self._state:
+            if self._closed:
+                raise StoreClosed(f"{self.path} is closed")
+            self._active += 1
+        try:
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = connect(self.path)
+                self._local.conn = conn
+                with self._state:
+                    self._all.append(conn)
+            yield conn
+        finally:
+            with self._state:
+                self._active -= 1
+                self._state.notify_all()
 
-    def close(self) -> None:
-        """Close every connection this store opened (call once, at shutdown)."""
-        with self._all_lock:
+    def close(self, timeout: float = 30.0) -> None:
+        """Refuse new operations, wait for those in progress, close every connection (idempotent)."""
+        with self._state:
+            self._closed = True
+            self._state.wait_for(lambda: self._active == 0, timeout)
             for conn in self._all:
                 conn.close()
             self._all.clear()
-        self._local = threading.local()
 
     # training jobs ---------------------------------------------------------------------------
     def save_training_job(self, doc: dict[str, Any]) -> None:
         """Insert or update a job's document unless the stored one is newer."""
-        self._conn().execute(
-            "INSERT INTO training_jobs (name, version, status, doc) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET version = excluded.version, status = excluded.status, "
-            "doc = excluded.doc WHERE excluded.version >= training_jobs.version",
-            (doc["name"], doc["version"], doc["secondary_status"], _dumps(doc)),
-        )
+        with self._use() as conn:
+            conn.execute(
+                "INSERT INTO training_jobs (name, version, status, doc) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET version = excluded.version, "
+                "status = excluded.status, doc = excluded.doc "
+                "WHERE excluded.version >= training_jobs.version",
+                (doc["name"], doc["version"], doc["secondary_status"], _dumps(doc)),
+            )
 
     def load_training_jobs(self) -> list[dict[str, Any]]:
-        rows = self._conn().execute("SELECT doc FROM training_jobs ORDER BY rowid").fetchall()
+        with self._use() as conn:
+            rows = conn.execute("SELECT doc FROM training_jobs ORDER BY rowid").fetchall()
         return [json.loads(doc) for (doc,) in rows]
 
     # models ----------------------------------------------------------------------------------
     def insert_model(self, doc: dict[str, Any]) -> bool:
         """Insert a model; False when the name is taken."""
-        try:
-            self._conn().execute(
-                "INSERT INTO models (name, doc) VALUES (?, ?)", (doc["name"], _dumps(doc))
-            )
-        except sqlite3.IntegrityError:
-            return False
+        with self._use() as conn:
+            try:
+                conn.execute("INSERT INTO models (name, doc) VALUES (?, ?)", (doc["name"], _dumps(doc)))
+            except sqlite3.IntegrityError:
+                return False
         return True
 
     def delete_model(self, name: str) -> None:
-        self._conn().execute("DELETE FROM models WHERE name = ?", (name,))
+        with self._use() as conn:
+            conn.execute("DELETE FROM models WHERE name = ?", (name,))
 
     def load_models(self) -> list[dict[str, Any]]:
-        rows = self._conn().execute("SELECT doc FROM models ORDER BY rowid").fetchall()
+        with self._use() as conn:
+            rows = conn.execute("SELECT doc FROM models ORDER BY rowid").fetchall()
         return [json.loads(doc) for (doc,) in rows]
 
     # tags ------------------------------------------------------------------------------------
     def put_tags(self, arn: str, tags: list[dict]) -> None:
         """Add or overwrite tags on ``arn`` (AddTags semantics: existing keys take the new value)."""
-        conn = self._conn()
-        with conn:  # one transaction
-            conn.execute("BEGIN")
+        with self._use() as conn, conn:  # the inner ``conn`` commits the transaction
+            conn.execute("BEGIN IMMEDIATE")
             (start,) = conn.execute(
                 "SELECT COALESCE(MAX(position), -1) + 1 FROM tags WHERE arn = ?", (arn,)
             ).fetchone()
@@ -134,10 +157,12 @@ class Store:
 
     def get_tags(self, arn: str) -> list[dict]:
         """Tags on ``arn`` in the order they were first added."""
-        rows = self._conn().execute(
-            "SELECT key, value FROM tags WHERE arn = ? ORDER BY position", (arn,)
-        ).fetchall()
+        with self._use() as conn:
+            rows = conn.execute(
+                "SELECT key, value FROM tags WHERE arn = ? ORDER BY position", (arn,)
+            ).fetchall()
         return [{"Key": key, "Value": value} for key, value in rows]
 
     def delete_tags(self, arn: str) -> None:
-        self._conn().execute("DELETE FROM tags WHERE arn = ?", (arn,))
+        with self._use() as conn:
+            conn.execute("DELETE FROM tags WHERE arn = ?", (arn,))
