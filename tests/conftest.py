@@ -6,6 +6,7 @@ test module imports Airflow.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -13,8 +14,21 @@ from pathlib import Path
 _HOME = Path(os.environ.get("SM_TEST_AIRFLOW_HOME") or tempfile.mkdtemp(prefix="sm-airflow-home-"))
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("AIRFLOW__CORE__UNIT_TEST_MODE", "True")
 os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}")
+# DAGs: the repository's dags/ is the default "dags-folder" bundle; tests/integration/dags holds
+# DAGs that exist only for tests. dag.test() looks a DAG up in the configured bundles.
+_REPO = Path(__file__).resolve().parent.parent
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(_REPO / "dags")
+os.environ["AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"] = json.dumps(
+    [
+        {"name": "dags-folder", "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle", "kwargs": {}},
+        {
+            "name": "test-dags",
+            "classpath": "airflow.dag_processing.bundles.local.LocalDagBundle",
+            "kwargs": {"path": str(_REPO / "tests" / "integration" / "dags")},
+        },
+    ]
+)
 # Nothing in the tests may reach AWS: fake credentials, and a region so clients can be built.
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"

@@ -1,0 +1,44 @@
+# Everything a fresh machine (Python 3.11, pip, make) needs is set up by these targets.
+#   make demo   set up, then run the retraining DAG on the local SageMaker backend
+#   make test   set up, then run the test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: setup demo test test-unit test-integration airflow bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.9"
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --all-extras --python $(PYTHON) --quiet
+	touch $@
+
+setup: $(VENV)/.synced
+
+test: setup
+	bash scripts/run_tests.sh
+
+test-unit: setup
+	bash scripts/run_tests.sh tests/unit
+
+test-integration: setup
+	bash scripts/run_tests.sh tests/integration
+
+demo: setup
+	$(PY) scripts/demo.py
+
+airflow: setup
+	bash scripts/airflow_standalone.sh
+
+bench: setup
+	$(PY) bench/local_overhead.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .demo .pytest_cache
