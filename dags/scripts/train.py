@@ -166,7 +166,9 @@ def train(args: argparse.Namespace, channels: dict[str, Path], model_dir: Path, 
         print(format_line(stage, total, results), flush=True)
         reported += 1
 
-    final = {f"{split}:{name}": value for split, metrics in results.items() for name, value in metrics.items()}
+    final = {
+        f"{split}:{name}": value for split, metrics in results.items() for name, value in metrics.items()
+    }
     model_dir.mkdir(parents=True, exist_ok=True)
     joblib.dump(model, model_dir / MODEL_FILE)
     info = {
@@ -191,7 +193,9 @@ def train(args: argparse.Namespace, channels: dict[str, Path], model_dir: Path, 
 
 def channels_from_env(environ: dict[str, str]) -> dict[str, Path]:
     prefix = "SM_CHANNEL_"
-    return {key[len(prefix):].lower(): Path(value) for key, value in environ.items() if key.startswith(prefix)}
+    return {
+        key[len(prefix):].lower(): Path(value) for key, value in environ.items() if key.startswith(prefix)
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

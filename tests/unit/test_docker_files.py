@@ -42,7 +42,8 @@ def dotenv() -> dict[str, str]:
     path = DOCKER / ".env"
     if not path.exists():
         return {}
-    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if "=" in line and not line.startswith("#"))
+    lines = [line for line in path.read_text().splitlines() if "=" in line and not line.startswith("#")]
+    pairs = (line.split("=", 1) for line in lines)
     return {key.strip(): value.strip() for key, value in pairs}
 
 
@@ -240,7 +241,8 @@ def test_aws_default_sends_sagemaker_to_the_backend_and_s3_to_minio(compose: dic
     wrapper = aws_default(compose)
     sagemaker = urlparse(wrapper.get_service_endpoint_url("sagemaker"))
     backend_args = command(compose["services"][BACKEND])
-    assert (sagemaker.hostname, str(sagemaker.port)) == (BACKEND, backend_args[backend_args.index("--port") + 1])
+    backend_port = backend_args[backend_args.index("--port") + 1]
+    assert (sagemaker.hostname, str(sagemaker.port)) == (BACKEND, backend_port)
     s3 = urlparse(wrapper.get_service_endpoint_url("s3"))
     assert (s3.hostname, s3.port) == ("minio", 9000)
     minio_env = environment(compose["services"]["minio"])
@@ -352,7 +354,8 @@ def test_docker_compose_config_accepts_the_file() -> None:
     if cli is None:
         pytest.skip("neither 'docker compose' (v2 plugin) nor 'docker-compose' is installed")
     # Only the defaults: a developer's own overrides must not change the verdict.
-    env = {k: v for k, v in os.environ.items() if not re.match(r"^(AIRFLOW|MINIO|SM|AWS|POSTGRES|COMPOSE)_", k)}
+    overrides = re.compile(r"^(AIRFLOW|MINIO|SM|AWS|POSTGRES|COMPOSE)_")
+    env = {k: v for k, v in os.environ.items() if not overrides.match(k)}
     result = subprocess.run([*cli, "-f", str(COMPOSE), "config", "--quiet"], cwd=DOCKER, env=env,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

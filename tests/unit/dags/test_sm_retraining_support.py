@@ -180,7 +180,8 @@ def test_stage_source_dir_skips_bytecode(tmp_path: Path) -> None:
     (src / "lib").mkdir()
     (src / "lib" / "helpers.py").write_text("X = 1\n")
     support.stage_source_dir(tmp_path.as_uri(), source_dir=src)
-    assert sorted(archive_members((tmp_path / "sourcedir.tar.gz").read_bytes())) == ["lib/helpers.py", "train.py"]
+    members = archive_members((tmp_path / "sourcedir.tar.gz").read_bytes())
+    assert sorted(members) == ["lib/helpers.py", "train.py"]
 
 
 def test_stage_source_dir_uploads_to_s3(s3) -> None:
@@ -260,7 +261,8 @@ def test_a_tuning_request_built_from_the_definitions_passes_botocore_validation(
             "StoppingCondition": {"MaxRuntimeInSeconds": 600},
         },
     }
-    report = ParamValidator().validate(request, model.operation_model("CreateHyperParameterTuningJob").input_shape)
+    shape = model.operation_model("CreateHyperParameterTuningJob").input_shape
+    report = ParamValidator().validate(request, shape)
     assert not report.has_errors(), report.generate_report()
 
 

@@ -185,7 +185,8 @@ def test_final_run_trains_on_full_data_and_reports_the_test_holdout(
     assert run.returncode == 0, run.stderr
     info = run.info()
     assert info["rows"] == {"train": 455, "test": 114}
-    assert set(run.metrics()) == {f"{s}:{n}" for s in ("train", "test") for n in ("logloss", "accuracy", "auc")}
+    expected = {f"{s}:{n}" for s in ("train", "test") for n in ("logloss", "accuracy", "auc")}
+    assert set(run.metrics()) == expected
     assert run.metrics()["test:accuracy"] > 0.85
     assert matches(definition("test:accuracy"), run.stdout)[-1] == pytest.approx(
         run.metrics()["test:accuracy"], abs=1e-6
