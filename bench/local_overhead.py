@@ -134,7 +134,7 @@ def main() -> None:
 
     direct_med, backend_med = statistics.median(direct), statistics.median(backend)
     print(f"{'measure':<44}{'median s':>10}{'p90 s':>10}")
-    p90 = lambda xs: sorted(xs)[int(0.9 * (len(xs) - 1))]  # noqa: E731
+    p90 = lambda xs: sorted(xs)[int(0.9 * (len(xs) - 1))]
     print(f"{'script run directly (subprocess.run)':<44}{direct_med:>10.3f}{p90(direct):>10.3f}")
     print(f"{'create -> Completed via backend (50 ms poll)':<44}{backend_med:>10.3f}{p90(backend):>10.3f}")
     overhead = backend_med - direct_med

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from airflow_sm_provider.local.backend import (
-    DEFAULT_ACCOUNT, DEFAULT_REGION, TrainingService, make_arn,
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    TrainingService,
+    make_arn,
 )
 from airflow_sm_provider.local.catalog import ModelRegistry, Tags
 from airflow_sm_provider.local.errors import ValidationError

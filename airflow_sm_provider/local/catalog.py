@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import copy
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from airflow_sm_provider.local import listing
 from airflow_sm_provider.local.errors import ResourceNotFound, ValidationError

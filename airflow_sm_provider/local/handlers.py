@@ -7,7 +7,8 @@ input shape, timestamps as datetimes) and the region the caller signed for.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from airflow_sm_provider.local.app import LocalBackend
 

@@ -13,7 +13,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from airflow_sm_provider.local.errors import ValidationError
 
@@ -99,7 +99,7 @@ class MetricSeries:
         series = cls(definitions=[])
         for name, rows in doc.items():
             series.points[name] = [
-                MetricPoint(value, datetime.fromtimestamp(ts, timezone.utc), step)
+                MetricPoint(value, datetime.fromtimestamp(ts, UTC), step)
                 for step, (ts, value) in enumerate(rows)
             ]
         return series

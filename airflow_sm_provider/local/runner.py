@@ -20,8 +20,9 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from airflow_sm_provider.local import scriptmode, storage
 from airflow_sm_provider.local.metrics import MetricSeries

@@ -186,6 +186,7 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
     channels = sorted(c["ChannelName"] for c in request.get("InputDataConfig") or [])
     module_dir = unquote(hyperparameters.get(SUBMIT_DIR, "")) or str(layout.code)
     interpreter = ["/bin/sh"] if entry.endswith(".sh") else [sys.executable]
+    module_name = entry.removesuffix(".py")
     training_env = {
         "job_name": name,
         "current_host": HOST,
@@ -205,7 +206,7 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
         "output_intermediate_dir": str(layout.output / "intermediate"),
         "num_cpus": os.cpu_count() or 1,
         "num_gpus": 0,
-        "module_name": entry[:-3] if entry.endswith(".py") else entry,
+        "module_name": module_name,
         "module_dir": module_dir,
         "user_entry_point": entry,
         "log_level": 20,
@@ -229,7 +230,7 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
         "SM_HPS": json.dumps(decoded),
         "SM_USER_ARGS": json.dumps(args),
         "SM_USER_ENTRY_POINT": entry,
-        "SM_MODULE_NAME": training_env["module_name"],
+        "SM_MODULE_NAME": module_name,
         "SM_MODULE_DIR": module_dir,
         "SM_NUM_CPUS": str(training_env["num_cpus"]),
         "SM_NUM_GPUS": "0",

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import socket
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from airflow_sm_provider.local import protocol
 from airflow_sm_provider.local.app import LocalBackend
@@ -39,18 +40,22 @@ class _Server(ThreadingHTTPServer):
     backend: LocalBackend
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (stdlib signature)
+    def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
-    def do_POST(self) -> None:  # noqa: N802 (stdlib naming)
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         target = self.headers.get("X-Amz-Target", "")
-        operation = target[len(protocol.TARGET_PREFIX):] if target.startswith(protocol.TARGET_PREFIX) else target
+        operation = target.removeprefix(protocol.TARGET_PREFIX)
         try:
             status, payload = 200, self._dispatch(operation, body)
         except LocalServiceError as err:
@@ -60,7 +65,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             status, payload = 500, protocol.encode({"__type": "InternalFailure", "message": str(err)})
         self._reply(status, payload)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._reply(200, protocol.encode({"status": "ok", "service": "sagemaker-local"}))
 
     def _dispatch(self, operation: str, body: bytes) -> bytes:
@@ -113,13 +118,14 @@ class LocalServer:
     def endpoint_url(self) -> str:
         if self._httpd is None:
             raise RuntimeError("the server is not running")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self._httpd.server_address[1]}"
 
-    def start(self) -> LocalServer:
+    def start(self) -> Self:
         protocol.service_model()  # load botocore's model before the first request needs it
         self.backend = LocalBackend(self.home, **self._options)  # type: ignore[arg-type]
-        self._httpd = _Server((self.host, self.port), _RequestHandler)
+        server_class = _Server6 if ":" in self.host else _Server
+        self._httpd = server_class((self.host, self.port), _RequestHandler)
         self._httpd.backend = self.backend
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="sagemaker-local-http",
                                         kwargs={"poll_interval": 0.2}, daemon=True)
@@ -139,7 +145,7 @@ class LocalServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> LocalServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -1,13 +1,16 @@
 """Response documents: Describe, List and the per-trial summaries, built from the in-memory view.
 
 Everything here is a pure function of :mod:`.records` objects (called under the service lock), so
-Describe costs no SQL. Datetimes stay ``datetime`` objects; the server serialises them.
+Describe costs no SQL. Every response is made of new containers (parts of the stored request are
+deep-copied), so callers may keep or change it. Datetimes stay ``datetime`` objects; the server
+serialises them.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -95,7 +98,7 @@ def describe(job: TuningJob, overall_best: tuple[TuningJob, Trial] | None) -> di
 
     :param overall_best: for a warm-start job, the best trial over this job and its parents.
     """
-    config = dict(job.config)
+    config = copy.deepcopy(job.config)
     config.setdefault("TrainingJobEarlyStoppingType", "Off")
     response: dict[str, Any] = {
         "HyperParameterTuningJobName": job.name,
@@ -109,7 +112,7 @@ def describe(job: TuningJob, overall_best: tuple[TuningJob, Trial] | None) -> di
     }
     for key in ("TrainingJobDefinition", "TrainingJobDefinitions", "WarmStartConfig"):
         if job.request.get(key):
-            response[key] = job.request[key]
+            response[key] = copy.deepcopy(job.request[key])
     if job.end_time:
         response["HyperParameterTuningEndTime"] = job.end_time
     best = best_trial(job)
@@ -145,7 +148,7 @@ def job_summary(job: TuningJob) -> dict[str, Any]:
         "LastModifiedTime": job.last_modified_time,
         "TrainingJobStatusCounters": status_counters(job),
         "ObjectiveStatusCounters": objective_counters(job),
-        "ResourceLimits": job.config["ResourceLimits"],
+        "ResourceLimits": dict(job.config["ResourceLimits"]),
     }
     if job.end_time:
         summary["HyperParameterTuningEndTime"] = job.end_time

@@ -84,7 +84,7 @@ class TuningService:
         """DescribeHyperParameterTuningJob."""
         with self._lock:
             job = self._get(name)
-            return copy.deepcopy(responses.describe(job, warm_start.overall_best(job, self._jobs)))
+            return responses.describe(job, warm_start.overall_best(job, self._jobs))
 
     def stop(self, name: str) -> None:
         """StopHyperParameterTuningJob: Stopping now, Stopped once every running trial stopped."""
@@ -118,7 +118,7 @@ class TuningService:
             jobs.sort(key=key, reverse=request.get("SortOrder", "Ascending") == "Descending")
             page, token = responses.paginate(jobs, request)
             result: dict[str, Any] = {
-                "HyperParameterTuningJobSummaries": copy.deepcopy([responses.job_summary(j) for j in page])
+                "HyperParameterTuningJobSummaries": [responses.job_summary(j) for j in page]
             }
         if token:
             result["NextToken"] = token
@@ -143,9 +143,7 @@ class TuningService:
             }[sort_by]
             trials.sort(key=key, reverse=request.get("SortOrder", "Ascending") == "Descending")
             page, token = responses.paginate(trials, request)
-            result: dict[str, Any] = {
-                "TrainingJobSummaries": copy.deepcopy([responses.trial_summary(job, t) for t in page])
-            }
+            result: dict[str, Any] = {"TrainingJobSummaries": [responses.trial_summary(job, t) for t in page]}
         if token:
             result["NextToken"] = token
         return result

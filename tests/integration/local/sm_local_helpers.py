@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 import boto3
-
 from botocore.validate import ParamValidator
 
 VALIDATED: set[str] = set()  # operations whose successful responses were checked this session
@@ -36,7 +36,7 @@ def to_python(value: Any, shape: Any) -> Any:
     if kind == "timestamp":
         if not isinstance(value, (int, float)):
             raise OutputShapeError(f"timestamp not serialised as epoch seconds: {value!r}")
-        return datetime.fromtimestamp(value, timezone.utc)
+        return datetime.fromtimestamp(value, UTC)
     return value
 
 

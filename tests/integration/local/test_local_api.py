@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
-
 from sm_local_helpers import make_client
 
 pytestmark = pytest.mark.integration
@@ -132,7 +131,7 @@ def test_list_training_jobs_filters_sorts_and_paginates(sm_client, scripts, trai
         PaginationConfig={"PageSize": 2}) for s in page["TrainingJobSummaries"]]
     assert paginated == [*names, "alpha-fail"]
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     hour = timedelta(hours=1)
     assert len(sm_client.list_training_jobs(CreationTimeAfter=now - hour, CreationTimeBefore=now + hour,
                                             MaxResults=100)["TrainingJobSummaries"]) == 6

@@ -9,9 +9,9 @@ best training job).
 from __future__ import annotations
 
 import pytest
+from sm_local_helpers import VALIDATED, check_output, wait_until
 
 from airflow_sm_provider.local.handlers import HANDLERS
-from sm_local_helpers import VALIDATED, check_output, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -64,8 +64,9 @@ def test_every_operation_response_fits_botocore_output_shape(
     sm_client.create_hyper_parameter_tuning_job(**_tuning_request("shape-tune-stop", definition, max_jobs=10))
     sm_client.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="shape-tune-stop")
     for name in ("shape-tune", "shape-tune-stop"):
-        wait_until(lambda: sm_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
-            "HyperParameterTuningJobStatus"] in {"Completed", "Stopped", "Failed"}, timeout=30)
+        wait_until(lambda name=name: sm_client.describe_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"] in {"Completed", "Stopped", "Failed"},
+            timeout=30)
     sm_client.list_hyper_parameter_tuning_jobs()
     trials = sm_client.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName="shape-tune")
     for trial in trials["TrainingJobSummaries"]:

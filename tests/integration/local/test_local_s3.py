@@ -12,7 +12,6 @@ import tarfile
 import boto3
 import pytest
 from botocore.exceptions import EndpointConnectionError
-
 from sm_local_helpers import wait_until
 
 pytestmark = pytest.mark.integration
@@ -29,9 +28,9 @@ def s3(monkeypatch, tmp_path):
     # moto in a child process: an in-process ThreadedMotoServer imports `requests`, which a test
     # helper module elsewhere in the tree can shadow when the whole suite is collected at once.
     port = _free_port()
-    log = open(tmp_path / "moto.log", "wb")
-    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
+    with open(tmp_path / "moto.log", "wb") as log:
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                  stdout=log, stderr=subprocess.STDOUT)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -50,7 +49,6 @@ def s3(monkeypatch, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
-        log.close()
 
 
 def test_s3_channel_code_and_output(s3, sm_client, training_request, wait_for_status):

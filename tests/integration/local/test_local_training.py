@@ -7,7 +7,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from sm_local_helpers import wait_until
 
 pytestmark = pytest.mark.integration

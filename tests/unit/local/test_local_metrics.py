@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from airflow_sm_provider.local.errors import ValidationError
 from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
 
-T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _series(*definitions: tuple[str, str]) -> MetricSeries:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+import itertools
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from airflow_sm_provider.local.models import ALLOWED, PRIMARY, IllegalTransition, Model, TrainingJob
 
-T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _job() -> TrainingJob:
@@ -40,7 +41,7 @@ def test_successful_lifecycle_stamps_times():
     assert out["TrainingTimeInSeconds"] == out["BillableTimeInSeconds"] == 3
     transitions = out["SecondaryStatusTransitions"]
     assert [t["Status"] for t in transitions] == ["Starting", "Downloading", "Training", "Uploading", "Completed"]
-    assert all(t["EndTime"] == n["StartTime"] for t, n in zip(transitions, transitions[1:]))
+    assert all(t["EndTime"] == n["StartTime"] for t, n in itertools.pairwise(transitions))
     assert "Tags" not in out and "FailureReason" not in out
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -13,12 +13,12 @@ from airflow_sm_provider.local.errors import UnknownOperation, ValidationError
 
 def test_epoch_timestamps_become_aware_datetimes():
     params = protocol.parse_request("ListTrainingJobs", {"CreationTimeAfter": 1704067200.5, "MaxResults": 5})
-    assert params["CreationTimeAfter"] == datetime(2024, 1, 1, 0, 0, 0, 500000, tzinfo=timezone.utc)
+    assert params["CreationTimeAfter"] == datetime(2024, 1, 1, 0, 0, 0, 500000, tzinfo=UTC)
 
 
 def test_iso_timestamps_are_accepted_too():
     params = protocol.parse_request("ListTrainingJobs", {"CreationTimeBefore": "2024-01-01T00:00:00Z"})
-    assert params["CreationTimeBefore"] == datetime(2024, 1, 1, tzinfo=timezone.utc)
+    assert params["CreationTimeBefore"] == datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def test_shape_errors_name_the_field():
@@ -40,6 +40,6 @@ def test_unknown_operation():
 
 
 def test_responses_encode_datetimes_as_epoch_seconds():
-    body = json.loads(protocol.encode({"CreationTime": datetime(2024, 1, 1, tzinfo=timezone.utc)}))
+    body = json.loads(protocol.encode({"CreationTime": datetime(2024, 1, 1, tzinfo=UTC)}))
     assert body == {"CreationTime": 1704067200.0}
     assert protocol.encode(None) == b"{}"
