@@ -23,7 +23,7 @@ from typing import Any
 from airflow_sm_provider.local import listing, protocol, scriptmode, storage
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
-from airflow_sm_provider.local.models import TrainingJob, utcnow
+from airflow_sm_provider.local.models import MESSAGES, TrainingJob, utcnow
 from airflow_sm_provider.local.runner import Runner, kill_orphan
 from airflow_sm_provider.local.store import Store, StoreClosed
 
@@ -250,7 +250,10 @@ class TrainingService:
             job = self._jobs[name]
             if self._closed or not job.can_enter(secondary):
                 return False
-            job.enter(secondary, reason=reason)
+            message = None
+            if secondary == "Training":  # where to read the script's output, for humans polling
+                message = f"{MESSAGES['Training']}; output in {self.log_path(name)}"
+            job.enter(secondary, reason=reason, message=message)
             doc = job.to_doc()
             self._cond.notify_all()
         try:

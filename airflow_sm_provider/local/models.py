@@ -109,8 +109,8 @@ class TrainingJob:
             self.transitions.append(self._transition("Starting", self.creation_time))
 
     @staticmethod
-    def _transition(status: str, now: datetime) -> dict[str, Any]:
-        return {"Status": status, "StartTime": now, "StatusMessage": MESSAGES[status]}
+    def _transition(status: str, now: datetime, message: str | None = None) -> dict[str, Any]:
+        return {"Status": status, "StartTime": now, "StatusMessage": message or MESSAGES[status]}
 
     @property
     def status(self) -> str:
@@ -123,13 +123,18 @@ class TrainingJob:
     def can_enter(self, secondary: str) -> bool:
         return secondary in ALLOWED.get(self.secondary_status, ())
 
-    def enter(self, secondary: str, now: datetime | None = None, *, reason: str | None = None) -> None:
-        """Move to ``secondary``; close the previous transition and stamp the times it implies."""
+    def enter(self, secondary: str, now: datetime | None = None, *, reason: str | None = None,
+              message: str | None = None) -> None:
+        """Move to ``secondary``; close the previous transition and stamp the times it implies.
+
+        :param reason: the ``FailureReason`` to report (kept to SageMaker's 1024 characters).
+        :param message: the transition's ``StatusMessage`` instead of the default one.
+        """
         if not self.can_enter(secondary):
             raise IllegalTransition(f"{self.name}: {self.secondary_status} -> {secondary}")
         now = now or utcnow()
         self.transitions[-1]["EndTime"] = now
-        self.transitions.append(self._transition(secondary, now))
+        self.transitions.append(self._transition(secondary, now, message))
         self.secondary_status = secondary
         self.last_modified_time = now
         if secondary == "Downloading":

@@ -258,6 +258,10 @@ def test_logs_are_kept_per_job(sm_client, scripts, training_request, wait_for_st
     sm_client.create_training_job(**training_request(code, name="chatty"))
     wait_for_status("chatty")
 
-    text = local_server.backend.training.log_path("chatty").read_text()
+    path = local_server.backend.training.log_path("chatty")
+    text = path.read_text()
+    training = sm_client.describe_training_job(TrainingJobName="chatty")["SecondaryStatusTransitions"][2]
 
     assert "to stdout" in text and "to stderr" in text
+    assert training["Status"] == "Training"
+    assert str(path) in training["StatusMessage"]
