@@ -1,6 +1,7 @@
 """The search loop of one tuning job: a thread that asks optuna, runs trials and tells it results.
 
-Each pass of the loop (every :attr:`Context.poll_interval` seconds, or at once when woken):
+Each pass of the loop (every :attr:`Context.poll_interval` seconds, or at once when woken: a
+watcher thread per running trial blocks in ``wait_training_job`` and wakes the loop when it ends):
 
 1. poll every running trial: new intermediate objective values are reported to its optuna trial
    (step = epoch, 1-based) and the pruner consulted; a pruned trial gets StopTrainingJob and
@@ -20,16 +21,14 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import sqlite3
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
 import optuna
 
 from airflow_sm_provider.local.errors import LocalServiceError
-from airflow_sm_provider.local.tuning import completion, responses, warm_start
+from airflow_sm_provider.local.tuning import completion, link, responses, warm_start
 from airflow_sm_provider.local.tuning import study as studies
 from airflow_sm_provider.local.tuning.records import Trial, TuningJob, utcnow
 from airflow_sm_provider.local.tuning.space import SearchSpace, suggest
@@ -69,10 +68,10 @@ class JobEngine(threading.Thread):
         try:
             self._setup()
             while not self.ctx.shutdown.is_set():
+                self.wake.clear()
                 if self._step():
                     return
                 self.wake.wait(self.ctx.poll_interval)
-                self.wake.clear()
         except Exception as err:  # the job must end visibly, whatever broke
             log.exception("Tuning job %s failed in the engine", self.job.name)
             self._stop_running()
@@ -88,6 +87,7 @@ class JobEngine(threading.Thread):
         for trial in self.job.trials:
             if not trial.finished:
                 self.running[trial.number] = studies.attach(self.study, trial, self.space)
+                link.watch(self.ctx.training, trial.name, self.wake, self.ctx.shutdown)
 
     def _step(self) -> bool:
         """One pass of the loop; True when the job has ended."""
@@ -147,10 +147,7 @@ class JobEngine(threading.Thread):
             tuned=tuned,
             tags=job.request.get("Tags") or [],
         )
-        # Tags are written after the job exists, with retries: the backend's tag write can lose a
-        # SQLite snapshot race against concurrent writers ("database is locked"), and failing
-        # inside create_training_job would leave a recorded job that never starts.
-        tags = request.pop("Tags")
+        tags = request.pop("Tags")  # written once the job exists: see link.tag
         try:
             arn = self.ctx.training.create_training_job(request, tuning_job_arn=job.arn)
         except LocalServiceError as err:
@@ -158,7 +155,7 @@ class JobEngine(threading.Thread):
             with self.ctx.lock:
                 job.failure_reason = f"Could not create training job {name}: {err.message}"
             return False
-        self._tag(arn, tags)
+        link.tag(self.ctx.put_tags, arn, tags)
         trial = Trial(number=number, name=name, arn=arn, params=params, tuned=tuned, definition=index)
         with self.ctx.lock:
             job.trials.append(trial)
@@ -167,18 +164,9 @@ class JobEngine(threading.Thread):
         self.ctx.store.save_trial(job.name, data)
         self._save_job()
         self.running[number] = live
+        link.watch(self.ctx.training, name, self.wake, self.ctx.shutdown)
         log.info("Tuning job %s launched training job %s", job.name, name)
         return True
-
-    def _tag(self, arn: str, tags: list[dict[str, str]]) -> None:
-        for attempt in range(5):
-            try:
-                self.ctx.put_tags(arn, tags)
-                return
-            except sqlite3.OperationalError as err:
-                failure = err
-                time.sleep(0.05 * (attempt + 1))
-        log.warning("Could not tag training job %s: %s", arn, failure)
 
     def _poll(self, trial: Trial) -> None:
         training = self.ctx.training
@@ -221,17 +209,10 @@ class JobEngine(threading.Thread):
 
     def _finalize(self, trial: Trial, described: dict[str, Any], live: optuna.Trial) -> None:
         assert self.study is not None
-        metric = responses.objective(self.job, trial)["MetricName"]
-        final = next(
-            (m["Value"] for m in described.get("FinalMetricDataList") or [] if m.get("MetricName") == metric),
-            None,
-        )
-        if final is None and trial.intermediate:
-            final = trial.intermediate[-1]
         status = described["TrainingJobStatus"]
-        value = float(final) if final is not None and math.isfinite(float(final)) else None
-        if status == "Failed":
-            value = None
+        value = link.final_objective(
+            described, responses.objective(self.job, trial)["MetricName"], trial.intermediate
+        )
         with self.ctx.lock:
             trial.end_time = described.get("TrainingEndTime") or utcnow()
             trial.failure_reason = described.get("FailureReason") if status == "Failed" else None

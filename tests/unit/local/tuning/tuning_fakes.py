@@ -137,6 +137,13 @@ class FakeTraining:
             )
         job.stop.set()
 
+    def wait_training_job(self, name: str, timeout: float | None) -> bool:
+        job = self.jobs[name]
+        deadline = time.monotonic() + (timeout or 0)
+        while job.status == "InProgress" and (timeout is None or time.monotonic() < deadline):
+            time.sleep(0.005)
+        return job.status != "InProgress"
+
     def intermediate_metrics(self, name: str, metric_name: str) -> list[float]:
         return list(self.jobs[name].values)
 
