@@ -397,3 +397,20 @@ def test_list_training_jobs_sorts_by_objective(service):
     assert all(math.isfinite(v) for v in values)
     described = service.describe("sorted")
     assert described["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] == values[0]
+
+
+def test_a_job_stopping_at_shutdown_ends_stopped_after_a_restart(service_factory, fake):
+    first = service_factory(fake)
+    fake.hold.set()
+    first.create(tuning_request("halt", max_jobs=6, parallel=2))
+    wait_until(lambda: first.describe("halt")["TrainingJobStatusCounters"]["InProgress"] == 2)
+    fake.ignore_stops = True  # the trials outlive the stop request until the shutdown
+    first.stop("halt")
+    assert first.describe("halt")["HyperParameterTuningJobStatus"] == "Stopping"
+    first.close()
+    fake.ignore_stops = False
+    second = service_factory(fake)
+    described = finished(second, "halt")
+    assert described["HyperParameterTuningJobStatus"] == "Stopped"
+    assert described["TrainingJobStatusCounters"]["Stopped"] == 2
+    assert len(fake.jobs) == 2

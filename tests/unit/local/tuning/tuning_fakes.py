@@ -63,6 +63,7 @@ class FakeTraining:
         self.peak = 0
         self.tuning_arns: dict[str, str | None] = {}
         self.hold = threading.Event()  # while set, jobs do not finish (restart tests)
+        self.ignore_stops = False  # while True, StopTrainingJob is accepted but has no effect
 
     def create_training_job(self, request: dict[str, Any], *, tuning_job_arn: str | None = None) -> str:
         name = request["TrainingJobName"]
@@ -135,7 +136,8 @@ class FakeTraining:
             raise ValidationError(
                 f"The request was rejected because the training job is in status {job.status}."
             )
-        job.stop.set()
+        if not self.ignore_stops:
+            job.stop.set()
 
     def wait_training_job(self, name: str, timeout: float | None) -> bool:
         job = self.jobs[name]
