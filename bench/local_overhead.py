@@ -10,6 +10,8 @@ Run by hand (not in CI)::
    ``subprocess.run``. Target: under 0.5 s.
 2. Tuning throughput: completed trials per minute of a Random-strategy tuning job at
    MaxParallelTrainingJobs 1 and 2 (skipped if the tuning engine is not installed).
+3. Poller load: DescribeTrainingJob calls per second from 30 threads (one client each) while a
+   job runs, and how much longer that job's training takes than the same job unobserved.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,11 +43,24 @@ with open(os.path.join(os.environ.get("SM_MODEL_DIR", "."), "model.txt"), "w") a
 """
 
 
+def _client(endpoint_url: str):
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+    )
+
+
 def _definition(code: Path, output: Path) -> dict:
     return {
         "RoleArn": ROLE,
-        "AlgorithmSpecification": {"TrainingImage": "local", "TrainingInputMode": "File",
-                                   "MetricDefinitions": [{"Name": "loss", "Regex": r"loss=([0-9.eE+-]+)"}]},
+        "AlgorithmSpecification": {
+            "TrainingImage": "local",
+            "TrainingInputMode": "File",
+            "MetricDefinitions": [{"Name": "loss", "Regex": r"loss=([0-9.eE+-]+)"}],
+        },
         "OutputDataConfig": {"S3OutputPath": f"file://{output}"},
         "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
         "StoppingCondition": {"MaxRuntimeInSeconds": 600},
@@ -68,8 +84,9 @@ def backend_seconds(client, code: Path, output: Path, runs: int) -> list[float]:
     times = []
     for i in range(runs):
         start = time.perf_counter()
-        client.create_training_job(TrainingJobName=f"bench-{i}", HyperParameters=_hyperparameters(code),
-                                   **_definition(code, output))
+        client.create_training_job(
+            TrainingJobName=f"bench-{i}", HyperParameters=_hyperparameters(code), **_definition(code, output)
+        )
         while True:
             status = client.describe_training_job(TrainingJobName=f"bench-{i}")["TrainingJobStatus"]
             if status in ("Completed", "Failed", "Stopped"):
@@ -79,6 +96,48 @@ def backend_seconds(client, code: Path, output: Path, runs: int) -> list[float]:
             raise SystemExit(f"bench-{i} ended {status}")
         times.append(time.perf_counter() - start)
     return times
+
+
+def describe_load(
+    client_factory, client, code: Path, output: Path, pollers: int = 30, calls: int = 40
+) -> tuple[float, float, float]:
+    """(describes/s, training seconds unobserved, training seconds under load) for a 1 s job."""
+    slow = code.parent / "slow"
+    slow.mkdir(exist_ok=True)
+    (slow / "train.py").write_text(
+        "import time\nfor i in range(20):\n    print(f'loss={i}')\n    time.sleep(0.05)\n"
+    )
+
+    def run(name: str) -> None:
+        client.create_training_job(
+            TrainingJobName=name, HyperParameters=_hyperparameters(slow), **_definition(slow, output)
+        )
+
+    def training_seconds(name: str) -> float:
+        while (d := client.describe_training_job(TrainingJobName=name))["TrainingJobStatus"] == "InProgress":
+            time.sleep(POLL)
+        return (d["TrainingEndTime"] - d["TrainingStartTime"]).total_seconds()
+
+    run("bench-quiet")
+    quiet = training_seconds("bench-quiet")
+    clients = [client_factory() for _ in range(pollers)]
+    barrier = threading.Barrier(pollers + 1)
+
+    def poll(c) -> None:
+        barrier.wait()
+        for _ in range(calls):
+            c.describe_training_job(TrainingJobName="bench-loaded")
+
+    run("bench-loaded")
+    threads = [threading.Thread(target=poll, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    rate = pollers * calls / (time.perf_counter() - start)
+    return rate, quiet, training_seconds("bench-loaded")
 
 
 def trials_per_minute(client, code: Path, output: Path, trials: int, parallel: int) -> float:
@@ -92,8 +151,11 @@ def trials_per_minute(client, code: Path, output: Path, trials: int, parallel: i
             "Strategy": "Random",
             "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
             "ResourceLimits": {"MaxNumberOfTrainingJobs": trials, "MaxParallelTrainingJobs": parallel},
-            "ParameterRanges": {"ContinuousParameterRanges": [
-                {"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}]},
+            "ParameterRanges": {
+                "ContinuousParameterRanges": [
+                    {"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}
+                ]
+            },
         },
         TrainingJobDefinition=definition,
     )
@@ -118,11 +180,13 @@ def main() -> None:
         code.mkdir()
         (code / "train.py").write_text(SCRIPT)
         with LocalServer(home=root / "home", port=0) as server:
-            client = boto3.client("sagemaker", endpoint_url=server.endpoint_url, region_name="us-east-1",
-                                  aws_access_key_id="x", aws_secret_access_key="x")
+            client = _client(server.endpoint_url)
             direct_seconds(code, 2)  # warm the page cache
             direct = direct_seconds(code, args.jobs)
             backend = backend_seconds(client, code, root / "out", args.jobs)
+            rate, quiet, loaded = describe_load(
+                lambda: _client(server.endpoint_url), client, code, root / "out"
+            )
             rates = {}
             try:
                 from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
@@ -140,6 +204,8 @@ def main() -> None:
     overhead = backend_med - direct_med
     verdict = "OK" if overhead < 0.5 else "OVER TARGET"
     print(f"{'overhead per job':<44}{overhead:>10.3f}{'':>10}  target < 0.5 s: {verdict}")
+    print(f"{'DescribeTrainingJob calls/s, 30 pollers':<44}{rate:>10.0f}")
+    print(f"{'1 s job: training time unobserved / polled':<44}{quiet:>10.2f}{loaded:>10.2f}")
     if rates is None:
         print("tuning engine not installed: trials/minute not measured")
     else:

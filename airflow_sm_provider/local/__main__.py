@@ -31,8 +31,14 @@ def _serve(args: argparse.Namespace) -> int:
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
-    server = LocalServer(args.home, host=args.host, port=args.port, region=args.region,
-                         account_id=args.account_id, stop_grace=args.stop_grace)
+    server = LocalServer(
+        args.home,
+        host=args.host,
+        port=args.port,
+        region=args.region,
+        account_id=args.account_id,
+        stop_grace=args.stop_grace,
+    )
     server.start()
     try:
         print(server.endpoint_url, flush=True)
@@ -57,8 +63,9 @@ def _logs(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m airflow_sm_provider.local",
-                                     description="Local SageMaker-compatible backend")
+    parser = argparse.ArgumentParser(
+        prog="python -m airflow_sm_provider.local", description="Local SageMaker-compatible backend"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the SageMaker API over HTTP")
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
@@ -66,8 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--home", default=DEFAULT_HOME, help="state directory (SQLite, job dirs, logs)")
     serve.add_argument("--region", default="us-east-1", help="region for ARNs of unsigned requests")
     serve.add_argument("--account-id", default="000000000000", help="account number in ARNs")
-    serve.add_argument("--stop-grace", type=float, default=5.0,
-                       help="seconds between SIGTERM and SIGKILL when stopping a job")
+    serve.add_argument(
+        "--stop-grace",
+        type=float,
+        default=5.0,
+        help="seconds between SIGTERM and SIGKILL when stopping a job",
+    )
     serve.add_argument("--log-level", default="INFO")
     serve.set_defaults(func=_serve)
     logs = commands.add_parser("logs", help="print a training job's output")

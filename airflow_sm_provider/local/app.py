@@ -58,14 +58,21 @@ class LocalBackend:
     :param stop_grace: seconds between SIGTERM and SIGKILL when stopping a job.
     """
 
-    def __init__(self, home: Path | str, *, region: str = DEFAULT_REGION,
-                 account_id: str = DEFAULT_ACCOUNT, stop_grace: float = 5.0) -> None:
+    def __init__(
+        self,
+        home: Path | str,
+        *,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT,
+        stop_grace: float = 5.0,
+    ) -> None:
         self.home = Path(home)
         self.region = region
         self.account_id = account_id
         self.store = Store(self.home)
-        self.training = TrainingService(self.store, region=region, account_id=account_id,
-                                        stop_grace=stop_grace)
+        self.training = TrainingService(
+            self.store, region=region, account_id=account_id, stop_grace=stop_grace
+        )
         self.models = ModelRegistry(self.store, lambda r, n: make_arn(r, account_id, "model", n))
         self.tags = Tags(self.store, self._arn_exists)
         self.training.recover()

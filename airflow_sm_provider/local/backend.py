@@ -88,8 +88,14 @@ class TrainingService:
     :param stop_grace: seconds between SIGTERM and SIGKILL when a job is stopped.
     """
 
-    def __init__(self, store: Store, *, region: str = DEFAULT_REGION,
-                 account_id: str = DEFAULT_ACCOUNT, stop_grace: float = 5.0) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT,
+        stop_grace: float = 5.0,
+    ) -> None:
         self.store = store
         self.region = region
         self.account_id = account_id
@@ -97,6 +103,7 @@ class TrainingService:
         self.jobs_dir = store.home / "jobs"
         self._cond = threading.Condition()
         self._jobs: dict[str, TrainingJob] = {}
+        self._taken: set[str] = set()
         self._runners: dict[str, Runner] = {}
         self._closed = False
 
@@ -108,12 +115,16 @@ class TrainingService:
             job = TrainingJob.from_doc(doc)
             if not job.is_terminal:
                 if kill_orphan(scriptmode.Layout(self.jobs_dir / job.name), job.arn):
-                    log.warning("training job %s: killed the process a previous backend left running", job.name)
-                job.enter("Stopped" if job.secondary_status == "Stopping" else "Failed",
-                          reason=RESTART_REASON)
+                    log.warning(
+                        "training job %s: killed the process a previous backend left running", job.name
+                    )
+                job.enter(
+                    "Stopped" if job.secondary_status == "Stopping" else "Failed", reason=RESTART_REASON
+                )
                 self.store.save_training_job(job.to_doc())
                 orphans.append(job.name)
             self._jobs[job.name] = job
+            self._taken.add(job.name.lower())
         if orphans:
             log.warning("training jobs lost by a backend restart, now ended: %s", ", ".join(orphans))
         return orphans
@@ -130,8 +141,9 @@ class TrainingService:
             runner.join(self.stop_grace + 2)
 
     # the tuning engine's interface -----------------------------------------------------------
-    def create_training_job(self, request: dict, *, tuning_job_arn: str | None = None,
-                            region: str | None = None) -> str:
+    def create_training_job(
+        self, request: dict, *, tuning_job_arn: str | None = None, region: str | None = None
+    ) -> str:
         """Validate, record and start a job; return its ARN (``ResourceInUse`` if the name is taken)."""
         check_training_request(request)
         request = copy.deepcopy(request)  # the caller may reuse its dict; the job must not change
@@ -139,22 +151,40 @@ class TrainingService:
         region = region or (tuning_job_arn.split(":")[3] if tuning_job_arn else self.region)
         arn = make_arn(region, self.account_id, "training-job", name)
         output = storage.join(request["OutputDataConfig"]["S3OutputPath"], name, "output", "model.tar.gz")
-        definitions = compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
+        definitions = compile_definitions(
+            (request.get("AlgorithmSpecification") or {}).get("MetricDefinitions")
+        )
         stored = {k: v for k, v in request.items() if k not in ("Tags", "TrainingJobName")}
-        job = TrainingJob(name=name, arn=arn, request=stored, creation_time=utcnow(),
-                          model_artifacts=output, tuning_job_arn=tuning_job_arn,
-                          metrics=MetricSeries(definitions))
+        job = TrainingJob(
+            name=name,
+            arn=arn,
+            request=stored,
+            creation_time=utcnow(),
+            model_artifacts=output,
+            tuning_job_arn=tuning_job_arn,
+            metrics=MetricSeries(definitions),
+        )
         layout = scriptmode.Layout(self.jobs_dir / name)
-        runner = Runner(name, arn, request, layout, job.metrics,
-                        lambda secondary, reason: self._advance(name, secondary, reason),
-                        grace=self.stop_grace, on_exit=lambda: self._forget(name))
+        runner = Runner(
+            name,
+            arn,
+            request,
+            layout,
+            job.metrics,
+            lambda secondary, reason: self._advance(name, secondary, reason),
+            grace=self.stop_grace,
+            on_exit=lambda: self._forget(name),
+        )
         with self._cond:
             if self._closed:
                 raise ResourceInUse("The local backend is shutting down")
-            if name in self._jobs:
-                raise ResourceInUse(f"Training job names must be unique within an AWS account and region, "
-                                    f"and a training job with this name already exists ({arn})")
+            if name.lower() in self._taken:  # ARNs lowercase names, so names clash case-blind
+                raise ResourceInUse(
+                    f"Training job names must be unique within an AWS account and region, "
+                    f"and a training job with this name already exists ({arn})"
+                )
             self._jobs[name] = job
+            self._taken.add(name.lower())
             self._runners[name] = runner
             doc = job.to_doc()
         if layout.root.exists():  # left over from a state file that was deleted
@@ -213,15 +243,22 @@ class TrainingService:
         status = request.get("StatusEquals")
         with self._cond:
             summaries = [
-                job.summary() for job in self._jobs.values()
-                if (not contains or contains in job.name) and (not status or job.status == status)
-                and created(job.creation_time) and modified(job.last_modified_time)
+                job.summary()
+                for job in self._jobs.values()
+                if (not contains or contains in job.name)
+                and (not status or job.status == status)
+                and created(job.creation_time)
+                and modified(job.last_modified_time)
             ]
-        ordered = listing.sort(summaries, {
-            "Name": lambda s: s["TrainingJobName"],
-            "CreationTime": lambda s: s["CreationTime"],
-            "Status": lambda s: s["TrainingJobStatus"],
-        }, request)
+        ordered = listing.sort(
+            summaries,
+            {
+                "Name": lambda s: s["TrainingJobName"],
+                "CreationTime": lambda s: s["CreationTime"],
+                "Status": lambda s: s["TrainingJobStatus"],
+            },
+            request,
+        )
         page, token = listing.paginate(ordered, request)
         return {"TrainingJobSummaries": page, **({"NextToken": token} if token else {})}
 

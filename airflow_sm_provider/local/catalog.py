@@ -43,9 +43,12 @@ class ModelRegistry:
         name = request["ModelName"]
         if not request.get("PrimaryContainer") and not request.get("Containers"):
             raise ValidationError("Either PrimaryContainer or Containers must be specified")
-        model = Model(name=name, arn=self._arn_for(region, name),
-                      request=copy.deepcopy({k: v for k, v in request.items() if k not in ("ModelName", "Tags")}),
-                      creation_time=utcnow())
+        model = Model(
+            name=name,
+            arn=self._arn_for(region, name),
+            request=copy.deepcopy({k: v for k, v in request.items() if k not in ("ModelName", "Tags")}),
+            creation_time=utcnow(),
+        )
         with self._lock:
             if name in self._models:
                 raise ValidationError(f'Cannot create already existing model "{model.arn}".')
@@ -75,7 +78,7 @@ class ModelRegistry:
         model = self._models.get(name)
         if model is None:
             # real SageMaker answers ValidationException here, not ResourceNotFound
-            raise ValidationError(f"Could not find model \"{name}\".")
+            raise ValidationError(f'Could not find model "{name}".')
         return model
 
 
@@ -107,6 +110,5 @@ class Tags:
 
     def list(self, request: dict[str, Any]) -> dict[str, Any]:
         self._check(request["ResourceArn"])
-        page, token = listing.paginate(self.store.get_tags(request["ResourceArn"]), request,
-                                       default_max=50)
+        page, token = listing.paginate(self.store.get_tags(request["ResourceArn"]), request, default_max=50)
         return {"Tags": page, **({"NextToken": token} if token else {})}

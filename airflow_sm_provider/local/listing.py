@@ -32,12 +32,13 @@ def decode_token(token: str | None) -> int:
     return offset
 
 
-def paginate(items: list[Any], request: dict[str, Any], default_max: int = 10,
-             limit: int = 100) -> tuple[list[Any], str | None]:
+def paginate(
+    items: list[Any], request: dict[str, Any], default_max: int = 10, limit: int = 100
+) -> tuple[list[Any], str | None]:
     """One page of ``items`` per ``MaxResults`` / ``NextToken``; the token for the next page."""
     size = min(request.get("MaxResults") or default_max, limit)
     start = decode_token(request.get("NextToken"))
-    page = items[start:start + size]
+    page = items[start : start + size]
     return page, encode_token(start + size) if start + size < len(items) else None
 
 
@@ -53,9 +54,13 @@ def time_window(request: dict[str, Any], field: str) -> Callable[[datetime | Non
     return accept
 
 
-def sort(items: Iterable[dict[str, Any]], keys: dict[str, Callable[[dict[str, Any]], Any]],
-         request: dict[str, Any], default: str = "CreationTime",
-         default_order: str = "Ascending") -> list[dict[str, Any]]:
+def sort(
+    items: Iterable[dict[str, Any]],
+    keys: dict[str, Callable[[dict[str, Any]], Any]],
+    request: dict[str, Any],
+    default: str = "CreationTime",
+    default_order: str = "Ascending",
+) -> list[dict[str, Any]]:
     """Sort by ``SortBy`` (one of ``keys``), ``SortOrder``; ties broken by creation order."""
     key = keys[request.get("SortBy") or default]
     descending = (request.get("SortOrder") or default_order) == "Descending"

@@ -55,15 +55,35 @@ MESSAGES = {
 }
 # Request fields DescribeTrainingJob echoes back (everything else in the request is not reported).
 ECHOED_TRAINING_FIELDS = (
-    "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig", "OutputDataConfig",
-    "ResourceConfig", "VpcConfig", "StoppingCondition", "EnableNetworkIsolation",
-    "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining", "CheckpointConfig",
-    "DebugHookConfig", "ExperimentConfig", "DebugRuleConfigurations", "TensorBoardOutputConfig",
-    "ProfilerConfig", "ProfilerRuleConfigurations", "Environment", "RetryStrategy",
-    "RemoteDebugConfig", "InfraCheckConfig",
+    "HyperParameters",
+    "AlgorithmSpecification",
+    "RoleArn",
+    "InputDataConfig",
+    "OutputDataConfig",
+    "ResourceConfig",
+    "VpcConfig",
+    "StoppingCondition",
+    "EnableNetworkIsolation",
+    "EnableInterContainerTrafficEncryption",
+    "EnableManagedSpotTraining",
+    "CheckpointConfig",
+    "DebugHookConfig",
+    "ExperimentConfig",
+    "DebugRuleConfigurations",
+    "TensorBoardOutputConfig",
+    "ProfilerConfig",
+    "ProfilerRuleConfigurations",
+    "Environment",
+    "RetryStrategy",
+    "RemoteDebugConfig",
+    "InfraCheckConfig",
 )
 ECHOED_MODEL_FIELDS = (
-    "PrimaryContainer", "Containers", "InferenceExecutionConfig", "ExecutionRoleArn", "VpcConfig",
+    "PrimaryContainer",
+    "Containers",
+    "InferenceExecutionConfig",
+    "ExecutionRoleArn",
+    "VpcConfig",
     "EnableNetworkIsolation",
 )
 
@@ -123,8 +143,14 @@ class TrainingJob:
     def can_enter(self, secondary: str) -> bool:
         return secondary in ALLOWED.get(self.secondary_status, ())
 
-    def enter(self, secondary: str, now: datetime | None = None, *, reason: str | None = None,
-              message: str | None = None) -> None:
+    def enter(
+        self,
+        secondary: str,
+        now: datetime | None = None,
+        *,
+        reason: str | None = None,
+        message: str | None = None,
+    ) -> None:
         """Move to ``secondary``; close the previous transition and stamp the times it implies.
 
         :param reason: the ``FailureReason`` to report (kept to SageMaker's 1024 characters).
@@ -265,8 +291,12 @@ class Model:
         return out
 
     def to_doc(self) -> dict[str, Any]:
-        return {"name": self.name, "arn": self.arn, "request": self.request,
-                "creation_time": _ts(self.creation_time)}
+        return {
+            "name": self.name,
+            "arn": self.arn,
+            "request": self.request,
+            "creation_time": _ts(self.creation_time),
+        }
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Model:

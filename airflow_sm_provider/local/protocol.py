@@ -62,7 +62,8 @@ def decode(value: Any, shape: Any, path: str, errors: list[str]) -> Any:
     if kind == "structure" and isinstance(value, dict):
         return {
             key: decode(item, shape.members[key], f"{path}.{key}" if path else key, errors)
-            if key in shape.members else item
+            if key in shape.members
+            else item
             for key, item in value.items()
         }
     if kind == "list" and isinstance(value, list):

@@ -59,7 +59,7 @@ def kill_orphan(layout: scriptmode.Layout, arn: str) -> bool:
 
 
 def _tail(lines: collections.deque[str]) -> str:
-    return "\n".join(lines)[-(MAX_REASON - 120):]
+    return "\n".join(lines)[-(MAX_REASON - 120) :]
 
 
 class Runner:
@@ -75,9 +75,17 @@ class Runner:
     :param on_exit: called from the runner's thread when it is done with the job.
     """
 
-    def __init__(self, name: str, arn: str, request: dict, layout: scriptmode.Layout,
-                 metrics: MetricSeries, advance: Advance, grace: float = 5.0,
-                 on_exit: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        name: str,
+        arn: str,
+        request: dict,
+        layout: scriptmode.Layout,
+        metrics: MetricSeries,
+        advance: Advance,
+        grace: float = 5.0,
+        on_exit: Callable[[], None] | None = None,
+    ) -> None:
         self.name = name
         self.arn = arn
         self.request = request
@@ -186,8 +194,13 @@ class Runner:
                 if self._stop_kind is not None:
                     return -signal.SIGTERM
                 self._proc = subprocess.Popen(
-                    command.argv, cwd=command.cwd, env=command.env, stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                    command.argv,
+                    cwd=command.cwd,
+                    env=command.env,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    start_new_session=True,
                 )
             proc = self._proc
             self.layout.pid.write_text(str(proc.pid))
@@ -234,8 +247,10 @@ class Runner:
     def _upload(self) -> None:
         output = self.request["OutputDataConfig"]["S3OutputPath"]
         prefix = storage.join(output, self.name, "output")
-        for directory, archive in ((self.layout.model, "model.tar.gz"),
-                                   (self.layout.output_data, "output.tar.gz")):
+        for directory, archive in (
+            (self.layout.model, "model.tar.gz"),
+            (self.layout.output_data, "output.tar.gz"),
+        ):
             local = self.layout.output / archive
             storage.pack(directory, local)
             storage.upload_file(local, storage.join(prefix, archive))
@@ -256,6 +271,5 @@ class Runner:
             try:
                 self._upload()
             except storage.StorageError as err:
-                log.warning("training job %s: artifacts of the stopped job not uploaded: %s",
-                            self.name, err)
+                log.warning("training job %s: artifacts of the stopped job not uploaded: %s", self.name, err)
         self._move(self._stop_kind or "Stopped")

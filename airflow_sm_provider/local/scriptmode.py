@@ -96,12 +96,19 @@ class Layout:
         """``CheckpointConfig.LocalPath`` under ``/opt/ml`` maps into the job dir; others are used as is."""
         local = (request.get("CheckpointConfig") or {}).get("LocalPath") or "/opt/ml/checkpoints"
         if local.startswith(OPT_ML):
-            return self.root / local[len(OPT_ML):]
+            return self.root / local[len(OPT_ML) :]
         return Path(local)
 
     def make(self, request: dict) -> None:
-        for path in (self.config, self.data, self.model, self.output_data, self.code,
-                     self.output / "intermediate", self.checkpoints(request)):
+        for path in (
+            self.config,
+            self.data,
+            self.model,
+            self.output_data,
+            self.code,
+            self.output / "intermediate",
+            self.checkpoints(request),
+        ):
             path.mkdir(parents=True, exist_ok=True)
 
 
@@ -113,8 +120,7 @@ def resource_config(request: dict) -> dict[str, Any]:
         "current_group_name": "homogeneousCluster",
         "hosts": [HOST],
         "instance_groups": [
-            {"instance_group_name": "homogeneousCluster", "instance_type": instance_type,
-             "hosts": [HOST]}
+            {"instance_group_name": "homogeneousCluster", "instance_type": instance_type, "hosts": [HOST]}
         ],
         "network_interface_name": "eth0",
     }
@@ -212,33 +218,35 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
         "log_level": 20,
     }
     env = dict(os.environ)
-    env.update({
-        "PYTHONUNBUFFERED": "1",  # metrics must reach us as they are printed
-        "TRAINING_JOB_NAME": name,
-        "TRAINING_JOB_ARN": arn,
-        "SM_CURRENT_HOST": HOST,
-        "SM_HOSTS": json.dumps([HOST]),
-        "SM_NETWORK_INTERFACE_NAME": "eth0",
-        "SM_MODEL_DIR": str(layout.model),
-        "SM_INPUT_DIR": str(layout.input),
-        "SM_INPUT_CONFIG_DIR": str(layout.config),
-        "SM_OUTPUT_DIR": str(layout.output),
-        "SM_OUTPUT_DATA_DIR": str(layout.output_data),
-        "SM_OUTPUT_INTERMEDIATE_DIR": str(layout.output / "intermediate"),
-        "SM_CHECKPOINT_DIR": str(layout.checkpoints(request)),
-        "SM_CHANNELS": json.dumps(channels),
-        "SM_HPS": json.dumps(decoded),
-        "SM_USER_ARGS": json.dumps(args),
-        "SM_USER_ENTRY_POINT": entry,
-        "SM_MODULE_NAME": module_name,
-        "SM_MODULE_DIR": module_dir,
-        "SM_NUM_CPUS": str(training_env["num_cpus"]),
-        "SM_NUM_GPUS": "0",
-        "SM_LOG_LEVEL": "20",
-        "SM_RESOURCE_CONFIG": json.dumps(training_env["resource_config"]),
-        "SM_INPUT_DATA_CONFIG": json.dumps(training_env["input_data_config"]),
-        "SM_TRAINING_ENV": json.dumps(training_env),
-    })
+    env.update(
+        {
+            "PYTHONUNBUFFERED": "1",  # metrics must reach us as they are printed
+            "TRAINING_JOB_NAME": name,
+            "TRAINING_JOB_ARN": arn,
+            "SM_CURRENT_HOST": HOST,
+            "SM_HOSTS": json.dumps([HOST]),
+            "SM_NETWORK_INTERFACE_NAME": "eth0",
+            "SM_MODEL_DIR": str(layout.model),
+            "SM_INPUT_DIR": str(layout.input),
+            "SM_INPUT_CONFIG_DIR": str(layout.config),
+            "SM_OUTPUT_DIR": str(layout.output),
+            "SM_OUTPUT_DATA_DIR": str(layout.output_data),
+            "SM_OUTPUT_INTERMEDIATE_DIR": str(layout.output / "intermediate"),
+            "SM_CHECKPOINT_DIR": str(layout.checkpoints(request)),
+            "SM_CHANNELS": json.dumps(channels),
+            "SM_HPS": json.dumps(decoded),
+            "SM_USER_ARGS": json.dumps(args),
+            "SM_USER_ENTRY_POINT": entry,
+            "SM_MODULE_NAME": module_name,
+            "SM_MODULE_DIR": module_dir,
+            "SM_NUM_CPUS": str(training_env["num_cpus"]),
+            "SM_NUM_GPUS": "0",
+            "SM_LOG_LEVEL": "20",
+            "SM_RESOURCE_CONFIG": json.dumps(training_env["resource_config"]),
+            "SM_INPUT_DATA_CONFIG": json.dumps(training_env["input_data_config"]),
+            "SM_TRAINING_ENV": json.dumps(training_env),
+        }
+    )
     for channel in channels:
         env[f"SM_CHANNEL_{channel.upper()}"] = str(layout.data / channel)
     for key, value in decoded.items():

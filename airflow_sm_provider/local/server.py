@@ -104,9 +104,16 @@ class LocalServer:
     :param stop_grace: seconds between SIGTERM and SIGKILL when stopping a job.
     """
 
-    def __init__(self, home: Path | str, *, host: str = "127.0.0.1", port: int = 0,
-                 region: str = DEFAULT_REGION, account_id: str = DEFAULT_ACCOUNT,
-                 stop_grace: float = 5.0) -> None:
+    def __init__(
+        self,
+        home: Path | str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        region: str = DEFAULT_REGION,
+        account_id: str = DEFAULT_ACCOUNT,
+        stop_grace: float = 5.0,
+    ) -> None:
         self.home = Path(home)
         self.host = host
         self.port = port
@@ -128,8 +135,12 @@ class LocalServer:
         server_class = _Server6 if ":" in self.host else _Server
         self._httpd = server_class((self.host, self.port), _RequestHandler)
         self._httpd.backend = self.backend
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="sagemaker-local-http",
-                                        kwargs={"poll_interval": 0.2}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            name="sagemaker-local-http",
+            kwargs={"poll_interval": 0.2},
+            daemon=True,
+        )
         self._thread.start()
         log.info("local SageMaker backend listening on %s (home %s)", self.endpoint_url, self.home)
         return self

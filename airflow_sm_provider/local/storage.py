@@ -116,8 +116,8 @@ def _relative(key: str, prefix: str, base: str) -> str:
     if key == prefix:
         return key.rsplit("/", 1)[-1]
     if not prefix or prefix.endswith("/") or key[len(prefix)] == "/":
-        return key[len(prefix):].lstrip("/")
-    return key[len(base):]
+        return key[len(prefix) :].lstrip("/")
+    return key[len(base) :]
 
 
 def fetch_code(uri: str, dest: Path) -> None:

@@ -74,9 +74,17 @@ def scripts(tmp_path: Path) -> Scripts:
 def training_request(tmp_path: Path):
     names = itertools.count()
 
-    def build(code_uri: str, *, name: str | None = None, program: str = "train.py",
-              hyperparameters: dict[str, str] | None = None, metrics: list[dict] | None = None,
-              max_runtime: int = 60, output: str | None = None, **extra: Any) -> dict[str, Any]:
+    def build(
+        code_uri: str,
+        *,
+        name: str | None = None,
+        program: str = "train.py",
+        hyperparameters: dict[str, str] | None = None,
+        metrics: list[dict] | None = None,
+        max_runtime: int = 60,
+        output: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "TrainingJobName": name or f"job-{next(names)}",
             "RoleArn": ROLE,

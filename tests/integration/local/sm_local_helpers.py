@@ -77,8 +77,11 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: fl
 def make_client(endpoint_url: str, region: str = "us-east-1") -> Any:
     """A boto3 SageMaker client for ``endpoint_url`` whose every response is shape-checked."""
     client = boto3.client(
-        "sagemaker", endpoint_url=endpoint_url, region_name=region,
-        aws_access_key_id="x", aws_secret_access_key="x",
+        "sagemaker",
+        endpoint_url=endpoint_url,
+        region_name=region,
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
     )
     attach_output_validation(client)
     return client

@@ -26,6 +26,8 @@ def test_duplicate_training_job_name_is_resource_in_use(sm_client, scripts, trai
 
     with pytest.raises(sm_client.exceptions.ResourceInUse):
         sm_client.create_training_job(**request)
+    with pytest.raises(sm_client.exceptions.ResourceInUse):  # same ARN: names clash case-blind
+        sm_client.create_training_job(**{**request, "TrainingJobName": "TWICE"})
 
 
 def test_missing_training_job_is_a_validation_exception_as_in_sagemaker(sm_client):
@@ -39,7 +41,9 @@ def test_missing_training_job_is_a_validation_exception_as_in_sagemaker(sm_clien
 
 def test_unknown_operation_is_rejected(local_server):
     request = urllib.request.Request(
-        local_server.endpoint_url, data=b"{}", method="POST",
+        local_server.endpoint_url,
+        data=b"{}",
+        method="POST",
         headers={"X-Amz-Target": "SageMaker.CreateEndpoint", "Content-Type": "application/x-amz-json-1.1"},
     )
     with pytest.raises(urllib.error.HTTPError) as excinfo:
@@ -58,14 +62,43 @@ def test_unknown_operation_through_botocore(sm_client):
     ("change", "field"),
     [
         (lambda r: r.update(TrainingJobName="bad_name"), "trainingJobName"),
-        (lambda r: r["OutputDataConfig"].update(S3OutputPath="gs://bucket/out"), "OutputDataConfig.S3OutputPath"),
-        (lambda r: r.update(InputDataConfig=[{"ChannelName": "train", "DataSource": {"FileSystemDataSource": {
-            "FileSystemId": "fs-12345678", "FileSystemAccessMode": "ro", "FileSystemType": "EFS",
-            "DirectoryPath": "/x"}}}]), "FileSystemDataSource"),
-        (lambda r: r.update(InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "ManifestFile", "S3Uri": "s3://b/m"}}}]), "S3DataType"),
-        (lambda r: r["AlgorithmSpecification"].update(MetricDefinitions=[{"Name": "m", "Regex": "("}]),
-         "MetricDefinitions[0].Regex"),
+        (
+            lambda r: r["OutputDataConfig"].update(S3OutputPath="gs://bucket/out"),
+            "OutputDataConfig.S3OutputPath",
+        ),
+        (
+            lambda r: r.update(
+                InputDataConfig=[
+                    {
+                        "ChannelName": "train",
+                        "DataSource": {
+                            "FileSystemDataSource": {
+                                "FileSystemId": "fs-12345678",
+                                "FileSystemAccessMode": "ro",
+                                "FileSystemType": "EFS",
+                                "DirectoryPath": "/x",
+                            }
+                        },
+                    }
+                ]
+            ),
+            "FileSystemDataSource",
+        ),
+        (
+            lambda r: r.update(
+                InputDataConfig=[
+                    {
+                        "ChannelName": "train",
+                        "DataSource": {"S3DataSource": {"S3DataType": "ManifestFile", "S3Uri": "s3://b/m"}},
+                    }
+                ]
+            ),
+            "S3DataType",
+        ),
+        (
+            lambda r: r["AlgorithmSpecification"].update(MetricDefinitions=[{"Name": "m", "Regex": "("}]),
+            "MetricDefinitions[0].Regex",
+        ),
     ],
 )
 def test_create_training_job_rules_name_the_field(sm_client, training_request, change, field):
@@ -82,8 +115,12 @@ def test_create_training_job_rules_name_the_field(sm_client, training_request, c
 
 def test_shape_errors_from_the_raw_protocol_name_the_field(local_server):
     def post(target: str, body: dict) -> dict:
-        request = urllib.request.Request(local_server.endpoint_url, data=json.dumps(body).encode(),
-                                         method="POST", headers={"X-Amz-Target": f"SageMaker.{target}"})
+        request = urllib.request.Request(
+            local_server.endpoint_url,
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"X-Amz-Target": f"SageMaker.{target}"},
+        )
         with pytest.raises(urllib.error.HTTPError) as excinfo:
             urllib.request.urlopen(request, timeout=5)
         assert excinfo.value.code == 400
@@ -97,7 +134,9 @@ def test_shape_errors_from_the_raw_protocol_name_the_field(local_server):
     assert "StatusEquals" in enum["message"] and "InProgress" in enum["message"]
 
 
-def test_list_training_jobs_filters_sorts_and_paginates(sm_client, scripts, training_request, wait_for_status):
+def test_list_training_jobs_filters_sorts_and_paginates(
+    sm_client, scripts, training_request, wait_for_status
+):
     code = scripts.write(QUICK)
     names = ["alpha-1", "beta-2", "alpha-3", "gamma-4", "alpha-5"]
     for name in names:
@@ -113,7 +152,11 @@ def test_list_training_jobs_filters_sorts_and_paginates(sm_client, scripts, trai
 
     by_name = sm_client.list_training_jobs(NameContains="alpha", SortBy="Name", SortOrder="Descending")
     assert [s["TrainingJobName"] for s in by_name["TrainingJobSummaries"]] == [
-        "alpha-fail", "alpha-5", "alpha-3", "alpha-1"]
+        "alpha-fail",
+        "alpha-5",
+        "alpha-3",
+        "alpha-1",
+    ]
 
     failed = sm_client.list_training_jobs(StatusEquals="Failed")["TrainingJobSummaries"]
     assert [(s["TrainingJobName"], s["TrainingJobStatus"]) for s in failed] == [("alpha-fail", "Failed")]
@@ -127,14 +170,23 @@ def test_list_training_jobs_filters_sorts_and_paginates(sm_client, scripts, trai
         if not token:
             break
     assert pages == [names[:4], names[4:]]
-    paginated = [s["TrainingJobName"] for page in sm_client.get_paginator("list_training_jobs").paginate(
-        PaginationConfig={"PageSize": 2}) for s in page["TrainingJobSummaries"]]
+    paginated = [
+        s["TrainingJobName"]
+        for page in sm_client.get_paginator("list_training_jobs").paginate(PaginationConfig={"PageSize": 2})
+        for s in page["TrainingJobSummaries"]
+    ]
     assert paginated == [*names, "alpha-fail"]
 
     now = datetime.now(UTC)
     hour = timedelta(hours=1)
-    assert len(sm_client.list_training_jobs(CreationTimeAfter=now - hour, CreationTimeBefore=now + hour,
-                                            MaxResults=100)["TrainingJobSummaries"]) == 6
+    assert (
+        len(
+            sm_client.list_training_jobs(
+                CreationTimeAfter=now - hour, CreationTimeBefore=now + hour, MaxResults=100
+            )["TrainingJobSummaries"]
+        )
+        == 6
+    )
     assert sm_client.list_training_jobs(CreationTimeAfter=now + hour)["TrainingJobSummaries"] == []
     assert sm_client.list_training_jobs(LastModifiedTimeBefore=now - hour)["TrainingJobSummaries"] == []
 
@@ -146,12 +198,18 @@ def test_bad_pagination_token_is_a_validation_error(sm_client):
 
 
 def test_models_are_created_described_and_deleted(sm_client):
-    container = {"Image": "local/sklearn:latest", "ModelDataUrl": "file:///tmp/model.tar.gz",
-                 "Environment": {"SAGEMAKER_PROGRAM": "inference.py"}}
-    arn = sm_client.create_model(ModelName="churn", PrimaryContainer=container,
-                                 ExecutionRoleArn="arn:aws:iam::000000000000:role/SageMakerRole",
-                                 VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
-                                 Tags=[{"Key": "team", "Value": "ml"}])["ModelArn"]
+    container = {
+        "Image": "local/sklearn:latest",
+        "ModelDataUrl": "file:///tmp/model.tar.gz",
+        "Environment": {"SAGEMAKER_PROGRAM": "inference.py"},
+    }
+    arn = sm_client.create_model(
+        ModelName="churn",
+        PrimaryContainer=container,
+        ExecutionRoleArn="arn:aws:iam::000000000000:role/SageMakerRole",
+        VpcConfig={"SecurityGroupIds": ["sg-1"], "Subnets": ["subnet-1"]},
+        Tags=[{"Key": "team", "Value": "ml"}],
+    )["ModelArn"]
     assert arn == "arn:aws:sagemaker:us-east-1:000000000000:model/churn"
 
     model = sm_client.describe_model(ModelName="churn")
@@ -174,13 +232,19 @@ def test_models_are_created_described_and_deleted(sm_client):
 
 
 def test_tags_on_training_jobs(sm_client, scripts, training_request):
-    request = training_request(scripts.write(QUICK), name="tagged", Tags=[{"Key": "dag_id", "Value": "retrain"}])
+    request = training_request(
+        scripts.write(QUICK), name="tagged", Tags=[{"Key": "dag_id", "Value": "retrain"}]
+    )
     arn = sm_client.create_training_job(**request)["TrainingJobArn"]
 
-    sm_client.add_tags(ResourceArn=arn, Tags=[{"Key": "run_id", "Value": "r1"}, {"Key": "dag_id", "Value": "v2"}])
+    sm_client.add_tags(
+        ResourceArn=arn, Tags=[{"Key": "run_id", "Value": "r1"}, {"Key": "dag_id", "Value": "v2"}]
+    )
 
     assert sm_client.list_tags(ResourceArn=arn)["Tags"] == [
-        {"Key": "dag_id", "Value": "v2"}, {"Key": "run_id", "Value": "r1"}]
+        {"Key": "dag_id", "Value": "v2"},
+        {"Key": "run_id", "Value": "r1"},
+    ]
     page = sm_client.list_tags(ResourceArn=arn, MaxResults=50)
     assert "NextToken" not in page
     missing = arn.replace("tagged", "ghost")
@@ -192,13 +256,17 @@ def test_tags_on_training_jobs(sm_client, scripts, training_request):
 def test_region_comes_from_the_request_signature(local_server, scripts, training_request):
     client = make_client(local_server.endpoint_url, region="eu-west-1")
 
-    arn = client.create_training_job(**training_request(scripts.write(QUICK), name="in-ireland"))["TrainingJobArn"]
+    arn = client.create_training_job(**training_request(scripts.write(QUICK), name="in-ireland"))[
+        "TrainingJobArn"
+    ]
 
     assert arn.startswith("arn:aws:sagemaker:eu-west-1:000000000000:training-job/")
 
 
 def test_training_job_arn_lowercases_the_name(sm_client, scripts, training_request):
-    arn = sm_client.create_training_job(**training_request(scripts.write(QUICK), name="MixedCase"))["TrainingJobArn"]
+    arn = sm_client.create_training_job(**training_request(scripts.write(QUICK), name="MixedCase"))[
+        "TrainingJobArn"
+    ]
 
     assert arn.endswith(":training-job/mixedcase")
     assert sm_client.describe_training_job(TrainingJobName="MixedCase")["TrainingJobArn"] == arn
@@ -206,8 +274,12 @@ def test_training_job_arn_lowercases_the_name(sm_client, scripts, training_reque
 
 def test_timestamps_are_epoch_seconds_on_the_wire(local_server, sm_client, scripts, training_request):
     sm_client.create_training_job(**training_request(scripts.write(QUICK), name="raw"))
-    request = urllib.request.Request(local_server.endpoint_url, data=b'{"TrainingJobName": "raw"}', method="POST",
-                                     headers={"X-Amz-Target": "SageMaker.DescribeTrainingJob"})
+    request = urllib.request.Request(
+        local_server.endpoint_url,
+        data=b'{"TrainingJobName": "raw"}',
+        method="POST",
+        headers={"X-Amz-Target": "SageMaker.DescribeTrainingJob"},
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.headers["Content-Type"] == "application/x-amz-json-1.1"
         body = json.loads(response.read())

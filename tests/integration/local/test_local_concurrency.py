@@ -22,8 +22,9 @@ for step in range(10):
 def test_hundreds_of_concurrent_describes_while_a_job_runs(
     local_server, sm_client, scripts, training_request, wait_for_status
 ):
-    request = training_request(scripts.write(SCRIPT), name="polled",
-                               metrics=[{"Name": "loss", "Regex": r"loss=([0-9.]+)"}])
+    request = training_request(
+        scripts.write(SCRIPT), name="polled", metrics=[{"Name": "loss", "Regex": r"loss=([0-9.]+)"}]
+    )
     clients = [make_client(local_server.endpoint_url) for _ in range(30)]
     statuses: list[str] = []
     errors: list[Exception] = []
@@ -58,7 +59,8 @@ def test_hundreds_of_concurrent_describes_while_a_job_runs(
     assert job["TrainingJobStatus"] == "Completed"
     assert job["FinalMetricDataList"][0]["Value"] == pytest.approx(0.1)
     assert local_server.backend.training.intermediate_metrics("polled", "loss") == pytest.approx(
-        [1.0 / (s + 1) for s in range(10)])
+        [1.0 / (s + 1) for s in range(10)]
+    )
     assert elapsed < 30, f"300 describes took {elapsed:.1f}s"
     running = (job["TrainingEndTime"] - job["TrainingStartTime"]).total_seconds()
     assert running < 5, f"job took {running:.1f}s under load"

@@ -25,8 +25,11 @@ def _tuning_request(name: str, definition: dict, max_jobs: int = 2) -> dict:
             "Strategy": "Random",
             "HyperParameterTuningJobObjective": {"Type": "Minimize", "MetricName": "loss"},
             "ResourceLimits": {"MaxNumberOfTrainingJobs": max_jobs, "MaxParallelTrainingJobs": 2},
-            "ParameterRanges": {"ContinuousParameterRanges": [
-                {"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}]},
+            "ParameterRanges": {
+                "ContinuousParameterRanges": [
+                    {"Name": "x", "MinValue": "0", "MaxValue": "1", "ScalingType": "Linear"}
+                ]
+            },
         },
         "TrainingJobDefinition": definition,
         "Tags": [{"Key": "purpose", "Value": "shape-test"}],
@@ -37,13 +40,21 @@ def test_every_operation_response_fits_botocore_output_shape(
     local_server, sm_client, scripts, training_request, wait_for_status
 ):
     VALIDATED.clear()
-    ok = training_request(scripts.write("import sys\nprint('loss=' + sys.argv[-1] if len(sys.argv) > 1 else 'loss=1')"),
-                          name="shape-ok", metrics=METRICS, Tags=[{"Key": "a", "Value": "b"}])
+    ok = training_request(
+        scripts.write("import sys\nprint('loss=' + sys.argv[-1] if len(sys.argv) > 1 else 'loss=1')"),
+        name="shape-ok",
+        metrics=METRICS,
+        Tags=[{"Key": "a", "Value": "b"}],
+    )
     arn = sm_client.create_training_job(**ok)["TrainingJobArn"]
-    sm_client.create_training_job(**training_request(scripts.write("raise SystemExit(1)"), name="shape-failed"))
+    sm_client.create_training_job(
+        **training_request(scripts.write("raise SystemExit(1)"), name="shape-failed")
+    )
     for name in ("shape-ok", "shape-failed"):
         wait_for_status(name)
-    sm_client.create_training_job(**training_request(scripts.write("import time\ntime.sleep(30)"), name="shape-stop"))
+    sm_client.create_training_job(
+        **training_request(scripts.write("import time\ntime.sleep(30)"), name="shape-stop")
+    )
     sm_client.stop_training_job(TrainingJobName="shape-stop")
     wait_for_status("shape-stop")
     sm_client.list_training_jobs(MaxResults=1)
@@ -57,18 +68,34 @@ def test_every_operation_response_fits_botocore_output_shape(
         from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
     except ImportError:
         pytest.skip("tuning engine not available")
-    definition = {k: ok[k] for k in ("AlgorithmSpecification", "RoleArn", "OutputDataConfig",
-                                     "ResourceConfig", "StoppingCondition")}
+    definition = {
+        k: ok[k]
+        for k in (
+            "AlgorithmSpecification",
+            "RoleArn",
+            "OutputDataConfig",
+            "ResourceConfig",
+            "StoppingCondition",
+        )
+    }
     definition["StaticHyperParameters"] = ok["HyperParameters"]
     sm_client.create_hyper_parameter_tuning_job(**_tuning_request("shape-tune", definition))
     sm_client.create_hyper_parameter_tuning_job(**_tuning_request("shape-tune-stop", definition, max_jobs=10))
     sm_client.stop_hyper_parameter_tuning_job(HyperParameterTuningJobName="shape-tune-stop")
     for name in ("shape-tune", "shape-tune-stop"):
-        wait_until(lambda name=name: sm_client.describe_hyper_parameter_tuning_job(
-            HyperParameterTuningJobName=name)["HyperParameterTuningJobStatus"] in {"Completed", "Stopped", "Failed"},
-            timeout=30)
+        wait_until(
+            lambda name=name: (
+                sm_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)[
+                    "HyperParameterTuningJobStatus"
+                ]
+                in {"Completed", "Stopped", "Failed"}
+            ),
+            timeout=30,
+        )
     sm_client.list_hyper_parameter_tuning_jobs()
-    trials = sm_client.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName="shape-tune")
+    trials = sm_client.list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName="shape-tune"
+    )
     for trial in trials["TrainingJobSummaries"]:
         sm_client.describe_training_job(TrainingJobName=trial["TrainingJobName"])
 

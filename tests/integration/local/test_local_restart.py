@@ -40,9 +40,14 @@ def test_restart_keeps_finished_work_and_fails_interrupted_jobs(tmp_path, script
     home = tmp_path / "home"
     with LocalServer(home=home, port=0, stop_grace=1.0) as first:
         client = make_client(first.endpoint_url)
-        client.create_training_job(**training_request(
-            scripts.write("print('loss=0.5')"), name="finished",
-            metrics=[{"Name": "loss", "Regex": "loss=([0-9.]+)"}], Tags=[{"Key": "k", "Value": "v"}]))
+        client.create_training_job(
+            **training_request(
+                scripts.write("print('loss=0.5')"),
+                name="finished",
+                metrics=[{"Name": "loss", "Regex": "loss=([0-9.]+)"}],
+                Tags=[{"Key": "k", "Value": "v"}],
+            )
+        )
         before = wait_until(lambda: _done(client, "finished"))
         client.create_training_job(**training_request(scripts.write(LONG), name="interrupted"))
         pid = _script_pid(home, "interrupted")
@@ -57,24 +62,47 @@ def test_restart_keeps_finished_work_and_fails_interrupted_jobs(tmp_path, script
         model = client.describe_model(ModelName="kept")
         tags = client.list_tags(ResourceArn=after["TrainingJobArn"])["Tags"]
 
-    for key in ("TrainingJobStatus", "SecondaryStatusTransitions", "FinalMetricDataList", "ModelArtifacts",
-                "CreationTime", "TrainingEndTime", "HyperParameters"):
+    for key in (
+        "TrainingJobStatus",
+        "SecondaryStatusTransitions",
+        "FinalMetricDataList",
+        "ModelArtifacts",
+        "CreationTime",
+        "TrainingEndTime",
+        "HyperParameters",
+    ):
         assert after[key] == before[key], key
     assert interrupted["TrainingJobStatus"] == "Failed"
     assert "local SageMaker backend restarted" in interrupted["FailureReason"]
     assert names == ["finished", "interrupted"]
     assert model["ModelArn"].endswith(":model/kept")
     assert tags == [{"Key": "k", "Value": "v"}]
-    log = subprocess.run([sys.executable, "-m", "airflow_sm_provider.local", "logs", "interrupted",
-                          "--home", str(home)], capture_output=True, text=True, check=True)
+    log = subprocess.run(
+        [sys.executable, "-m", "airflow_sm_provider.local", "logs", "interrupted", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "started" in log.stdout
 
 
 def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "airflow_sm_provider.local", "serve", "--port", "0", "--home", str(home),
-         "--stop-grace", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "airflow_sm_provider.local",
+            "serve",
+            "--port",
+            "0",
+            "--home",
+            str(home),
+            "--stop-grace",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = proc.stdout.readline().strip()
     assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.poll() is not None else url
@@ -113,8 +141,10 @@ def test_a_killed_backend_leaves_no_orphan_after_restart(tmp_path, scripts, trai
 
         assert job["TrainingJobStatus"] == "Failed"
         assert "restarted" in job["FailureReason"]
-        wait_until(lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
-                   timeout=5)
+        wait_until(
+            lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE,
+            timeout=5,
+        )
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=15)
@@ -123,10 +153,27 @@ def test_a_killed_backend_leaves_no_orphan_after_restart(tmp_path, scripts, trai
 
 
 def test_logs_command_reports_a_missing_job(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "airflow_sm_provider.local", "logs", "ghost",
-                             "--home", str(tmp_path)], capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "airflow_sm_provider.local", "logs", "ghost", "--home", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 1
     assert "ghost" in result.stderr
-    path = subprocess.run([sys.executable, "-m", "airflow_sm_provider.local", "logs", "ghost", "--path",
-                           "--home", str(tmp_path)], capture_output=True, text=True, check=True)
+    path = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_sm_provider.local",
+            "logs",
+            "ghost",
+            "--path",
+            "--home",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert path.stdout.strip() == str(tmp_path / "jobs" / "ghost" / "log.txt")

@@ -29,8 +29,11 @@ def s3(monkeypatch, tmp_path):
     # helper module elsewhere in the tree can shadow when the whole suite is collected at once.
     port = _free_port()
     with open(tmp_path / "moto.log", "wb") as log:
-        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                  stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
@@ -56,21 +59,31 @@ def test_s3_channel_code_and_output(s3, sm_client, training_request, wait_for_st
     s3.put_object(Bucket="ml-data", Key="data/train/nested/part-1.csv", Body=b"3,4\n")
     s3.put_object(Bucket="ml-data", Key="data/validation/other.csv", Body=b"no\n")
     source = io.BytesIO()
-    script = (b"import os\n"
-              b"files = sorted(os.path.relpath(os.path.join(d, f), os.environ['SM_CHANNEL_TRAIN'])\n"
-              b"               for d, _, fs in os.walk(os.environ['SM_CHANNEL_TRAIN']) for f in fs)\n"
-              b"open(os.path.join(os.environ['SM_MODEL_DIR'], 'files.txt'), 'w').write(','.join(files))\n"
-              b"print('rows=2')\n")
+    script = (
+        b"import os\n"
+        b"files = sorted(os.path.relpath(os.path.join(d, f), os.environ['SM_CHANNEL_TRAIN'])\n"
+        b"               for d, _, fs in os.walk(os.environ['SM_CHANNEL_TRAIN']) for f in fs)\n"
+        b"open(os.path.join(os.environ['SM_MODEL_DIR'], 'files.txt'), 'w').write(','.join(files))\n"
+        b"print('rows=2')\n"
+    )
     with tarfile.open(fileobj=source, mode="w:gz") as tar:
         info = tarfile.TarInfo("train.py")
         info.size = len(script)
         tar.addfile(info, io.BytesIO(script))
     s3.put_object(Bucket="ml-data", Key="code/sourcedir.tar.gz", Body=source.getvalue())
     request = training_request(
-        "s3://ml-data/code/sourcedir.tar.gz", name="from-s3", output="s3://ml-data/models",
+        "s3://ml-data/code/sourcedir.tar.gz",
+        name="from-s3",
+        output="s3://ml-data/models",
         metrics=[{"Name": "rows", "Regex": "rows=(\\d+)"}],
-        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": "s3://ml-data/data/train"}}}],
+        InputDataConfig=[
+            {
+                "ChannelName": "train",
+                "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://ml-data/data/train"}
+                },
+            }
+        ],
     )
     sm_client.create_training_job(**request)
 

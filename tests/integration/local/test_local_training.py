@@ -56,7 +56,9 @@ def test_successful_job_packs_model_and_reports_final_metrics(
     assert job["StoppingCondition"] == {"MaxRuntimeInSeconds": 60}
 
 
-def test_failure_reason_is_the_content_of_output_failure(sm_client, scripts, training_request, wait_for_status):
+def test_failure_reason_is_the_content_of_output_failure(
+    sm_client, scripts, training_request, wait_for_status
+):
     code = scripts.write("""
         import os, sys
         with open(os.path.join(os.environ["SM_OUTPUT_DIR"], "failure"), "w") as f:
@@ -92,7 +94,9 @@ def test_failure_without_failure_file_reports_last_stderr_lines(
     assert len(reason) <= 1024
 
 
-def test_max_runtime_stops_the_job_as_max_runtime_exceeded(sm_client, scripts, training_request, wait_for_status):
+def test_max_runtime_stops_the_job_as_max_runtime_exceeded(
+    sm_client, scripts, training_request, wait_for_status
+):
     code = scripts.write("""
         import signal, sys, time
         def on_term(*_):
@@ -127,7 +131,9 @@ def test_stop_training_job_kills_a_process_that_ignores_sigterm(
 
     sm_client.stop_training_job(TrainingJobName="stubborn")
     assert sm_client.describe_training_job(TrainingJobName="stubborn")["TrainingJobStatus"] in {
-        "Stopping", "Stopped"}
+        "Stopping",
+        "Stopped",
+    }
     job = wait_for_status("stubborn", timeout=10)
 
     assert job["TrainingJobStatus"] == "Stopped"
@@ -154,10 +160,16 @@ def test_script_receives_the_sagemaker_environment_and_arguments(
         json.dump(report, open(os.path.join(os.environ["SM_MODEL_DIR"], "report.json"), "w"))
     """)
     request = training_request(
-        code, name="contract", program="train.py",
+        code,
+        name="contract",
+        program="train.py",
         hyperparameters={"lr": "0.01", "layers": "3", "optimizer": '"adam"'},
-        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": f"file://{data}"}}}],
+        InputDataConfig=[
+            {
+                "ChannelName": "train",
+                "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"file://{data}"}},
+            }
+        ],
         Environment={"MY_FLAG": "on"},
     )
     sm_client.create_training_job(**request)
@@ -199,8 +211,10 @@ def test_unquoted_hyperparameters_and_tar_gz_submit_directory(
         for path in source.iterdir():
             tar.add(path, arcname=path.name)
     request = training_request("unused", name="tarred", metrics=LOSS)
-    request["HyperParameters"] = {"sagemaker_program": "entry.py",
-                                  "sagemaker_submit_directory": f"file://{archive}"}
+    request["HyperParameters"] = {
+        "sagemaker_program": "entry.py",
+        "sagemaker_submit_directory": f"file://{archive}",
+    }
     sm_client.create_training_job(**request)
 
     job = wait_for_status("tarred")
@@ -221,10 +235,21 @@ def test_image_only_job_fails_with_a_clear_reason(sm_client, training_request, w
     assert "container images" in job["FailureReason"]
 
 
-def test_missing_input_data_fails_the_job_in_downloading(sm_client, scripts, training_request, wait_for_status, tmp_path):
-    request = training_request(scripts.write("print('never')"), name="no-data", InputDataConfig=[
-        {"ChannelName": "train", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": f"file://{tmp_path}/missing"}}}])
+def test_missing_input_data_fails_the_job_in_downloading(
+    sm_client, scripts, training_request, wait_for_status, tmp_path
+):
+    request = training_request(
+        scripts.write("print('never')"),
+        name="no-data",
+        InputDataConfig=[
+            {
+                "ChannelName": "train",
+                "DataSource": {
+                    "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": f"file://{tmp_path}/missing"}
+                },
+            }
+        ],
+    )
     sm_client.create_training_job(**request)
 
     job = wait_for_status("no-data")
@@ -246,8 +271,9 @@ def test_checkpoints_are_synced_from_and_to_the_checkpoint_uri(
         seen = sorted(os.listdir(ckpt))
         open(os.path.join(ckpt, "epoch-2.txt"), "w").write(",".join(seen))
     """)
-    sm_client.create_training_job(**training_request(code, name="resumes", CheckpointConfig={
-        "S3Uri": f"file://{checkpoints}"}))
+    sm_client.create_training_job(
+        **training_request(code, name="resumes", CheckpointConfig={"S3Uri": f"file://{checkpoints}"})
+    )
 
     assert wait_for_status("resumes")["TrainingJobStatus"] == "Completed"
     assert (checkpoints / "epoch-2.txt").read_text() == "epoch-1.txt"

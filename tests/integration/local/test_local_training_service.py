@@ -30,8 +30,12 @@ def test_trial_lifecycle_through_the_interface(service, scripts, training_reques
             print(f"loss={loss}", flush=True)
             time.sleep(0.05)
     """)
-    request = training_request(code, name="tune-001-abc", metrics=[{"Name": "loss", "Regex": "loss=([0-9.]+)"}],
-                               Tags=[{"Key": "sagemaker:tuning-job-name", "Value": "tune"}])
+    request = training_request(
+        code,
+        name="tune-001-abc",
+        metrics=[{"Name": "loss", "Regex": "loss=([0-9.]+)"}],
+        Tags=[{"Key": "sagemaker:tuning-job-name", "Value": "tune"}],
+    )
     arn = service.create_training_job(request, tuning_job_arn=TUNING_ARN)
     request["HyperParameters"]["mutated"] = "after create"
 

@@ -28,8 +28,9 @@ def test_no_module_under_local_imports_airflow():
     for path in (PACKAGE / "local").rglob("*.py"):
         for line in path.read_text().splitlines():
             stripped = line.strip()
-            assert not stripped.startswith(("import airflow ", "from airflow ", "from airflow.", "import airflow.")), (
-                f"{path}: {stripped}")
+            assert not stripped.startswith(
+                ("import airflow ", "from airflow ", "from airflow.", "import airflow.")
+            ), f"{path}: {stripped}"
 
 
 def test_the_provider_does_not_import_the_local_backend():
@@ -38,5 +39,6 @@ def test_the_provider_does_not_import_the_local_backend():
             continue
         for line in path.read_text().splitlines():
             stripped = line.strip()
-            assert not stripped.startswith(("import airflow_sm_provider.local", "from airflow_sm_provider.local")), (
-                f"{path}: {stripped}")
+            assert not stripped.startswith(
+                ("import airflow_sm_provider.local", "from airflow_sm_provider.local")
+            ), f"{path}: {stripped}"

@@ -36,8 +36,9 @@ def test_malformed_tokens_are_validation_errors(token):
 
 
 def test_time_window_bounds_are_exclusive():
-    accept = listing.time_window({"CreationTimeAfter": T0, "CreationTimeBefore": T0 + timedelta(seconds=2)},
-                                 "CreationTime")
+    accept = listing.time_window(
+        {"CreationTimeAfter": T0, "CreationTimeBefore": T0 + timedelta(seconds=2)}, "CreationTime"
+    )
     assert [accept(T0 + timedelta(seconds=s)) for s in range(3)] == [False, True, False]
     assert listing.time_window({}, "CreationTime")(None)
 

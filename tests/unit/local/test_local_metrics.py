@@ -18,7 +18,9 @@ def _series(*definitions: tuple[str, str]) -> MetricSeries:
 
 def test_first_capture_group_is_the_value_and_every_value_is_kept_in_order():
     series = _series(("loss", r"loss=([0-9.]+)"), ("acc", r"acc=([0-9.]+)"))
-    for step, line in enumerate(["epoch 0 loss=0.9 acc=0.1", "noise", "epoch 1 loss=0.4", "loss=0.2 acc=0.8"]):
+    for step, line in enumerate(
+        ["epoch 0 loss=0.9 acc=0.1", "noise", "epoch 1 loss=0.4", "loss=0.2 acc=0.8"]
+    ):
         series.feed(line, T0 + timedelta(seconds=step))
 
     assert series.values("loss") == [0.9, 0.4, 0.2]

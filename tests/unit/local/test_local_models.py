@@ -13,9 +13,13 @@ T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _job() -> TrainingJob:
-    return TrainingJob(name="j", arn="arn:aws:sagemaker:us-east-1:0:training-job/j",
-                       request={"RoleArn": "r", "Tags": [{"Key": "k", "Value": "v"}]},
-                       creation_time=T0, model_artifacts="file:///out/j/output/model.tar.gz")
+    return TrainingJob(
+        name="j",
+        arn="arn:aws:sagemaker:us-east-1:0:training-job/j",
+        request={"RoleArn": "r", "Tags": [{"Key": "k", "Value": "v"}]},
+        creation_time=T0,
+        model_artifacts="file:///out/j/output/model.tar.gz",
+    )
 
 
 def _walk(job: TrainingJob, *statuses: str) -> None:
@@ -27,7 +31,8 @@ def test_a_new_job_is_in_progress_starting():
     job = _job()
     assert (job.status, job.secondary_status) == ("InProgress", "Starting")
     assert job.describe()["SecondaryStatusTransitions"] == [
-        {"Status": "Starting", "StartTime": T0, "StatusMessage": "Preparing the local job directory"}]
+        {"Status": "Starting", "StartTime": T0, "StatusMessage": "Preparing the local job directory"}
+    ]
 
 
 def test_successful_lifecycle_stamps_times():
@@ -40,7 +45,13 @@ def test_successful_lifecycle_stamps_times():
     assert out["TrainingEndTime"] == out["LastModifiedTime"] == T0 + timedelta(seconds=4)
     assert out["TrainingTimeInSeconds"] == out["BillableTimeInSeconds"] == 3
     transitions = out["SecondaryStatusTransitions"]
-    assert [t["Status"] for t in transitions] == ["Starting", "Downloading", "Training", "Uploading", "Completed"]
+    assert [t["Status"] for t in transitions] == [
+        "Starting",
+        "Downloading",
+        "Training",
+        "Uploading",
+        "Completed",
+    ]
     assert all(t["EndTime"] == n["StartTime"] for t, n in itertools.pairwise(transitions))
     assert "Tags" not in out and "FailureReason" not in out
 
@@ -84,8 +95,16 @@ def test_document_round_trip_keeps_everything_describe_reports():
 
 
 def test_model_describe_echoes_the_request():
-    model = Model("m", "arn:aws:sagemaker:us-east-1:0:model/m",
-                  {"PrimaryContainer": {"Image": "i"}, "ExecutionRoleArn": "r"}, T0)
+    model = Model(
+        "m",
+        "arn:aws:sagemaker:us-east-1:0:model/m",
+        {"PrimaryContainer": {"Image": "i"}, "ExecutionRoleArn": "r"},
+        T0,
+    )
     assert Model.from_doc(model.to_doc()).describe() == {
-        "ModelName": "m", "PrimaryContainer": {"Image": "i"}, "ExecutionRoleArn": "r",
-        "CreationTime": T0, "ModelArn": "arn:aws:sagemaker:us-east-1:0:model/m"}
+        "ModelName": "m",
+        "PrimaryContainer": {"Image": "i"},
+        "ExecutionRoleArn": "r",
+        "CreationTime": T0,
+        "ModelArn": "arn:aws:sagemaker:us-east-1:0:model/m",
+    }

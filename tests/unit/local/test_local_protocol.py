@@ -23,8 +23,10 @@ def test_iso_timestamps_are_accepted_too():
 
 def test_shape_errors_name_the_field():
     with pytest.raises(ValidationError) as excinfo:
-        protocol.parse_request("CreateTrainingJob", {"TrainingJobName": "j", "RoleArn": "short",
-                                                     "OutputDataConfig": {}, "HyperParameters": {"a": 1}})
+        protocol.parse_request(
+            "CreateTrainingJob",
+            {"TrainingJobName": "j", "RoleArn": "short", "OutputDataConfig": {}, "HyperParameters": {"a": 1}},
+        )
     message = excinfo.value.message
     assert "RoleArn" in message and "S3OutputPath" in message and "HyperParameters.a" in message
 

@@ -11,8 +11,16 @@ import pytest
 from airflow_sm_provider.local import scriptmode
 
 
-@pytest.mark.parametrize(("raw", "expected"), [('"train.py"', "train.py"), ("train.py", "train.py"),
-                                               ("0.1", "0.1"), ('"a b"', "a b"), ("[1, 2]", "[1, 2]")])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ('"train.py"', "train.py"),
+        ("train.py", "train.py"),
+        ("0.1", "0.1"),
+        ('"a b"', "a b"),
+        ("[1, 2]", "[1, 2]"),
+    ],
+)
 def test_unquote_accepts_sdk_and_hand_written_values(raw, expected):
     assert scriptmode.unquote(raw) == expected
 
@@ -23,10 +31,16 @@ def test_decode_is_the_toolkits_view():
 
 def _request(**extra):
     return {
-        "HyperParameters": {"sagemaker_program": '"fit.py"', "sagemaker_submit_directory": '"file:///code"',
-                            "epochs": "10", "name": '"resnet"'},
-        "InputDataConfig": [{"ChannelName": "validation", "DataSource": {"S3DataSource": {"S3Uri": "file:///v"}}},
-                            {"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": "file:///t"}}}],
+        "HyperParameters": {
+            "sagemaker_program": '"fit.py"',
+            "sagemaker_submit_directory": '"file:///code"',
+            "epochs": "10",
+            "name": '"resnet"',
+        },
+        "InputDataConfig": [
+            {"ChannelName": "validation", "DataSource": {"S3DataSource": {"S3Uri": "file:///v"}}},
+            {"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": "file:///t"}}},
+        ],
         "ResourceConfig": {"InstanceType": "ml.c5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 1},
         **extra,
     }
@@ -52,7 +66,10 @@ def test_command_argv_and_environment(tmp_path: Path):
 def test_shell_entry_points_run_with_sh(tmp_path: Path):
     request = _request()
     request["HyperParameters"]["sagemaker_program"] = "run.sh"
-    assert scriptmode.command(scriptmode.Layout(tmp_path), request, "j", "a").argv[:2] == ["/bin/sh", "run.sh"]
+    assert scriptmode.command(scriptmode.Layout(tmp_path), request, "j", "a").argv[:2] == [
+        "/bin/sh",
+        "run.sh",
+    ]
 
 
 def test_config_files(tmp_path: Path):

@@ -11,12 +11,15 @@ from airflow_sm_provider.local import storage
 from airflow_sm_provider.local.errors import ValidationError
 
 
-@pytest.mark.parametrize(("key", "prefix", "expected"), [
-    ("data/train/a.csv", "data/train", "a.csv"),
-    ("data/train/sub/b.csv", "data/train/", "sub/b.csv"),
-    ("data/train.csv", "data/train.csv", "train.csv"),
-    ("data/training/a.csv", "data/train", "training/a.csv"),
-])
+@pytest.mark.parametrize(
+    ("key", "prefix", "expected"),
+    [
+        ("data/train/a.csv", "data/train", "a.csv"),
+        ("data/train/sub/b.csv", "data/train/", "sub/b.csv"),
+        ("data/train.csv", "data/train.csv", "train.csv"),
+        ("data/training/a.csv", "data/train", "training/a.csv"),
+    ],
+)
 def test_where_an_s3_object_lands_in_the_channel(key, prefix, expected):
     base = prefix[: prefix.rfind("/") + 1]
     assert storage._relative(key, prefix, base) == expected
@@ -30,7 +33,9 @@ def test_check_uri_names_the_field():
 
 
 def test_join():
-    assert storage.join("s3://b/out/", "job", "/output/", "model.tar.gz") == "s3://b/out/job/output/model.tar.gz"
+    assert (
+        storage.join("s3://b/out/", "job", "/output/", "model.tar.gz") == "s3://b/out/job/output/model.tar.gz"
+    )
 
 
 def test_fetch_a_local_directory_or_file(tmp_path: Path):

@@ -25,8 +25,11 @@ def test_tags_keep_first_insertion_order_and_overwrite_values(tmp_path: Path):
     store = Store(tmp_path)
     store.put_tags("arn:a", [{"Key": "b", "Value": "1"}, {"Key": "a", "Value": "2"}])
     store.put_tags("arn:a", [{"Key": "b", "Value": "3"}, {"Key": "c", "Value": "4"}])
-    assert store.get_tags("arn:a") == [{"Key": "b", "Value": "3"}, {"Key": "a", "Value": "2"},
-                                       {"Key": "c", "Value": "4"}]
+    assert store.get_tags("arn:a") == [
+        {"Key": "b", "Value": "3"},
+        {"Key": "a", "Value": "2"},
+        {"Key": "c", "Value": "4"},
+    ]
     assert store.get_tags("arn:other") == []
     store.delete_tags("arn:a")
     assert store.get_tags("arn:a") == []
