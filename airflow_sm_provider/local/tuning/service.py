@@ -16,12 +16,15 @@ import logging
 import threading
 from typing import Any
 
+from airflow_sm_provider.local.backend import check_training_request
 from airflow_sm_provider.local.errors import ResourceInUse, ResourceNotFound, ValidationError
 from airflow_sm_provider.local.tuning import responses, warm_start
 from airflow_sm_provider.local.tuning.engine import Context, JobEngine
 from airflow_sm_provider.local.tuning.records import TuningJob
+from airflow_sm_provider.local.tuning.space import SearchSpace
 from airflow_sm_provider.local.tuning.store import TuningStore
-from airflow_sm_provider.local.tuning.validation import budget_of, validate_create
+from airflow_sm_provider.local.tuning.trials import build_request
+from airflow_sm_provider.local.tuning.validation import budget_of, definitions_of, validate_create
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,7 @@ class TuningService:
         name = request["HyperParameterTuningJobName"]
         space = validate_create(request)
         budget_of(request["HyperParameterTuningJobConfig"], space)
+        _check_trial_requests(request, space)
         with self._lock:
             if name in self._jobs:
                 raise ResourceInUse(f"Tuning job {name} already exists")
@@ -185,6 +189,27 @@ class TuningService:
         if job is None:
             raise ResourceNotFound(f"Amazon SageMaker can't find a tuning job with name {name}")
         return job
+
+
+def _check_trial_requests(request: dict[str, Any], space: SearchSpace) -> None:
+    """Each definition must make a training job request the backend accepts: checked now, so a bad
+    definition fails CreateHyperParameterTuningJob rather than every trial."""
+    name = request["HyperParameterTuningJobName"]
+    many = bool(request.get("TrainingJobDefinitions"))
+    for index, definition in enumerate(definitions_of(request)):
+        trial = build_request(
+            name=f"{name}-001-00000000",
+            job_name=name,
+            config=request["HyperParameterTuningJobConfig"],
+            definition=definition,
+            tuned={p.name: "0" for p in space.definitions[index].params},  # values are not checked
+            tags=request.get("Tags") or [],
+        )
+        try:
+            check_training_request(trial)
+        except ValidationError as err:
+            where = f"TrainingJobDefinitions[{index}]" if many else "TrainingJobDefinition"
+            raise ValidationError(f"{where}: {err.message}") from None
 
 
 def _matches(job: TuningJob, request: dict[str, Any]) -> bool:

@@ -414,3 +414,13 @@ def test_a_job_stopping_at_shutdown_ends_stopped_after_a_restart(service_factory
     assert described["HyperParameterTuningJobStatus"] == "Stopped"
     assert described["TrainingJobStatusCounters"]["Stopped"] == 2
     assert len(fake.jobs) == 2
+
+
+def test_a_definition_the_training_backend_would_reject_fails_the_create(service, fake):
+    request = tuning_request("badout", max_jobs=2, parallel=1)
+    request["TrainingJobDefinition"]["OutputDataConfig"] = {"S3OutputPath": "ftp://nowhere/out"}
+    with pytest.raises(ValidationError, match=r"TrainingJobDefinition: OutputDataConfig.S3OutputPath"):
+        service.create(request)
+    assert fake.jobs == {}
+    with pytest.raises(ResourceNotFound):
+        service.describe("badout")
