@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 import shutil
 import threading
 from pathlib import Path
-from typing import Any
 
-from airflow_sm_provider.local import listing, protocol, scriptmode, storage
+from airflow_sm_provider.local import listing, scriptmode, storage
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
 from airflow_sm_provider.local.models import MESSAGES, TrainingJob, utcnow
+from airflow_sm_provider.local.rules import check_training_request
 from airflow_sm_provider.local.runner import Runner, kill_orphan
 from airflow_sm_provider.local.store import Store, StoreClosed
 
@@ -33,7 +32,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "000000000000"
-NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 RESTART_REASON = (
     "InternalServerError: the local SageMaker backend restarted while this training job was "
     "running; the job's process was lost. Start a new job."
@@ -44,39 +42,6 @@ NOT_FOUND = "Requested resource not found."  # what real SageMaker says for a mi
 def make_arn(region: str, account: str, kind: str, name: str) -> str:
     """``arn:aws:sagemaker:<region>:<account>:<kind>/<name lowercased>``, as SageMaker forms them."""
     return f"arn:aws:sagemaker:{region}:{account}:{kind}/{name.lower()}"
-
-
-def check_name(name: str, field: str) -> None:
-    if not NAME_PATTERN.match(name):
-        raise ValidationError(
-            f"Value {name!r} at '{field}' failed to satisfy constraint: Member must satisfy regular "
-            f"expression pattern: {NAME_PATTERN.pattern}"
-        )
-
-
-def check_training_request(request: dict[str, Any]) -> None:
-    """The rules beyond botocore's shape that the local backend enforces before creating a job."""
-    protocol.parse_request("CreateTrainingJob", request)
-    check_name(request["TrainingJobName"], "trainingJobName")
-    storage.check_uri(request["OutputDataConfig"]["S3OutputPath"], "OutputDataConfig.S3OutputPath")
-    for i, channel in enumerate(request.get("InputDataConfig") or []):
-        source = channel["DataSource"]
-        field = f"InputDataConfig[{i}].DataSource"
-        if "FileSystemDataSource" in source:
-            raise ValidationError(f"{field}.FileSystemDataSource is not supported by the local backend")
-        s3 = source.get("S3DataSource")
-        if s3 is None:
-            raise ValidationError(f"{field}.S3DataSource is required by the local backend")
-        if s3.get("S3DataType", "S3Prefix") != "S3Prefix":
-            raise ValidationError(f"{field}.S3DataSource.S3DataType: only S3Prefix is supported locally")
-        storage.check_uri(s3["S3Uri"], f"{field}.S3DataSource.S3Uri")
-    submit = (request.get("HyperParameters") or {}).get(scriptmode.SUBMIT_DIR)
-    if submit:
-        storage.check_uri(scriptmode.unquote(submit), f"HyperParameters.{scriptmode.SUBMIT_DIR}")
-    checkpoint = (request.get("CheckpointConfig") or {}).get("S3Uri")
-    if checkpoint:
-        storage.check_uri(checkpoint, "CheckpointConfig.S3Uri")
-    compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
 
 
 class TrainingService:
