@@ -25,6 +25,7 @@ HOST = "algo-1"
 PROGRAM = "sagemaker_program"
 SUBMIT_DIR = "sagemaker_submit_directory"
 OPT_ML = "/opt/ml/"
+RESERVED = frozenset({"_tuning_objective_metric"})
 
 
 def decode(value: str) -> Any:
@@ -42,8 +43,10 @@ def unquote(value: str) -> str:
 
 
 def user_hyperparameters(hyperparameters: dict[str, str]) -> dict[str, str]:
-    """Hyperparameters meant for the script (the toolkit's own ``sagemaker_*`` keys removed)."""
-    return {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_")}
+    """Hyperparameters meant for the script: without the toolkit's ``sagemaker_*`` keys and the
+    tuning service's ``_tuning_objective_metric``, which the toolkit also keeps to itself (a
+    script with a strict argparse must not see them)."""
+    return {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_") and k not in RESERVED}
 
 
 @dataclass(frozen=True)

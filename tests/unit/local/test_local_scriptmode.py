@@ -63,6 +63,17 @@ def test_command_argv_and_environment(tmp_path: Path):
     assert "sagemaker_program" not in env["SM_USER_ARGS"]
 
 
+def test_reserved_hyperparameters_never_reach_the_script(tmp_path: Path):
+    request = _request()
+    request["HyperParameters"]["_tuning_objective_metric"] = '"loss"'
+    request["HyperParameters"]["sagemaker_container_log_level"] = "20"
+
+    command = scriptmode.command(scriptmode.Layout(tmp_path), request, "j", "a")
+
+    assert command.argv[2:] == ["--epochs", "10", "--name", "resnet"]
+    assert "_tuning_objective_metric" not in command.env["SM_HPS"]
+
+
 def test_shell_entry_points_run_with_sh(tmp_path: Path):
     request = _request()
     request["HyperParameters"]["sagemaker_program"] = "run.sh"
