@@ -68,7 +68,8 @@ class TuningService:
         budget_of(request["HyperParameterTuningJobConfig"], space)
         _check_trial_requests(request, space)
         with self._lock:
-            if name in self._jobs:
+            # Case-blind, as the ARN (which holds the name lowercased) must be unique.
+            if any(existing.lower() == name.lower() for existing in self._jobs):
                 raise ResourceInUse(f"Tuning job {name} already exists")
             warm_start.parents_of(request, self._jobs)
             arn = (

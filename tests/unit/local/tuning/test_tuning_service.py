@@ -336,6 +336,8 @@ def test_errors_for_duplicate_and_missing_jobs(service, fake):
     service.create(tuning_request("dup", max_jobs=1, parallel=1))
     with pytest.raises(ResourceInUse):
         service.create(tuning_request("dup", max_jobs=1, parallel=1))
+    with pytest.raises(ResourceInUse):
+        service.create(tuning_request("DUP", max_jobs=1, parallel=1))
     with pytest.raises(ResourceNotFound):
         service.describe("missing")
     with pytest.raises(ResourceNotFound):
