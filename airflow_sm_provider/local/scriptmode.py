@@ -49,6 +49,18 @@ def user_hyperparameters(hyperparameters: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in hyperparameters.items() if not k.startswith("sagemaker_") and k not in RESERVED}
 
 
+def cli_value(value: Any) -> str:
+    """A decoded hyperparameter as the toolkit renders it on the command line."""
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v}" for k, v in sorted(value.items()))
+    return "" if value is None else str(value)
+
+
+def _env_json(value: Any) -> str:
+    """JSON the way the toolkit writes ``SM_*`` variables: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
 @dataclass(frozen=True)
 class Layout:
     """Paths of one job's ``/opt/ml`` equivalent."""
@@ -189,9 +201,9 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
     entry = program(request) or ""
     user_hps = user_hyperparameters(hyperparameters)
     args: list[str] = []
-    for key, value in user_hps.items():
-        args += [f"--{key}", unquote(value)]
     decoded = {key: decode(value) for key, value in user_hps.items()}
+    for key in sorted(decoded):  # the toolkit passes them sorted by name
+        args += [f"--{key}", cli_value(decoded[key])]
     channels = sorted(c["ChannelName"] for c in request.get("InputDataConfig") or [])
     module_dir = unquote(hyperparameters.get(SUBMIT_DIR, "")) or str(layout.code)
     interpreter = ["/bin/sh"] if entry.endswith(".sh") else [sys.executable]
@@ -227,7 +239,7 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
             "TRAINING_JOB_NAME": name,
             "TRAINING_JOB_ARN": arn,
             "SM_CURRENT_HOST": HOST,
-            "SM_HOSTS": json.dumps([HOST]),
+            "SM_HOSTS": _env_json([HOST]),
             "SM_NETWORK_INTERFACE_NAME": "eth0",
             "SM_MODEL_DIR": str(layout.model),
             "SM_INPUT_DIR": str(layout.input),
@@ -236,23 +248,23 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
             "SM_OUTPUT_DATA_DIR": str(layout.output_data),
             "SM_OUTPUT_INTERMEDIATE_DIR": str(layout.output / "intermediate"),
             "SM_CHECKPOINT_DIR": str(layout.checkpoints(request)),
-            "SM_CHANNELS": json.dumps(channels),
-            "SM_HPS": json.dumps(decoded),
-            "SM_USER_ARGS": json.dumps(args),
+            "SM_CHANNELS": _env_json(channels),
+            "SM_HPS": _env_json(decoded),
+            "SM_USER_ARGS": _env_json(args),
             "SM_USER_ENTRY_POINT": entry,
             "SM_MODULE_NAME": module_name,
             "SM_MODULE_DIR": module_dir,
             "SM_NUM_CPUS": str(training_env["num_cpus"]),
             "SM_NUM_GPUS": "0",
             "SM_LOG_LEVEL": "20",
-            "SM_RESOURCE_CONFIG": json.dumps(training_env["resource_config"]),
-            "SM_INPUT_DATA_CONFIG": json.dumps(training_env["input_data_config"]),
-            "SM_TRAINING_ENV": json.dumps(training_env),
+            "SM_RESOURCE_CONFIG": _env_json(training_env["resource_config"]),
+            "SM_INPUT_DATA_CONFIG": _env_json(training_env["input_data_config"]),
+            "SM_TRAINING_ENV": _env_json(training_env),
         }
     )
     for channel in channels:
         env[f"SM_CHANNEL_{channel.upper()}"] = str(layout.data / channel)
     for key, value in decoded.items():
-        env[f"SM_HP_{key.upper()}"] = value if isinstance(value, str) else json.dumps(value)
+        env[f"SM_HP_{key.upper()}"] = value if isinstance(value, str) else _env_json(value)
     env.update(request.get("Environment") or {})
     return Command(argv=[*interpreter, entry, *args], env=env, cwd=layout.code)

@@ -177,7 +177,7 @@ def test_script_receives_the_sagemaker_environment_and_arguments(
     job_dir = tmp_path / "home" / "jobs" / "contract"
     report = json.loads((job_dir / "model" / "report.json").read_text())
 
-    assert report["argv"] == ["--lr", "0.01", "--layers", "3", "--optimizer", "adam"]
+    assert report["argv"] == ["--layers", "3", "--lr", "0.01", "--optimizer", "adam"]  # sorted, as the toolkit does
     assert report["cwd"] == str(job_dir / "code")
     assert report["data"] == ["rows.csv"]
     env = report["env"]

@@ -50,7 +50,7 @@ def test_command_argv_and_environment(tmp_path: Path):
     layout = scriptmode.Layout(tmp_path)
     command = scriptmode.command(layout, _request(Environment={"SM_LOG_LEVEL": "10"}), "j", "arn:j")
 
-    assert command.argv == [sys.executable, "fit.py", "--epochs", "10", "--name", "resnet"]
+    assert command.argv == [sys.executable, "fit.py", "--epochs", "10", "--name", "resnet"]  # sorted
     assert command.cwd == tmp_path / "code"
     env = command.env
     assert json.loads(env["SM_CHANNELS"]) == ["train", "validation"]
@@ -61,6 +61,16 @@ def test_command_argv_and_environment(tmp_path: Path):
     assert env["SM_LOG_LEVEL"] == "10"  # the request's Environment wins
     assert env["PYTHONUNBUFFERED"] == "1"
     assert "sagemaker_program" not in env["SM_USER_ARGS"]
+
+
+def test_arguments_are_sorted_and_rendered_like_the_toolkit(tmp_path: Path):
+    request = _request()
+    request["HyperParameters"] = {"zeta": "1e-3", "alpha": "true", "mid": '{"b": 2, "a": 1}', "none": "null"}
+
+    command = scriptmode.command(scriptmode.Layout(tmp_path), request, "j", "a")
+
+    assert command.argv[2:] == ["--alpha", "True", "--mid", "a=1,b=2", "--none", "", "--zeta", "0.001"]
+    assert command.env["SM_HP_MID"] == '{"a":1,"b":2}'
 
 
 def test_reserved_hyperparameters_never_reach_the_script(tmp_path: Path):
