@@ -300,4 +300,6 @@ class Model:
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Model:
-        return cls(doc["name"], doc["arn"], doc["request"], _dt(doc["creation_time"]))  # type: ignore[arg-type]
+        created = _dt(doc["creation_time"])
+        assert created is not None
+        return cls(doc["name"], doc["arn"], doc["request"], created)

@@ -152,11 +152,12 @@ def test_script_receives_the_sagemaker_environment_and_arguments(
     code = scripts.write("""
         import json, os, sys
         keys = [k for k in os.environ if k.startswith(("SM_", "TRAINING_JOB_", "MY_"))]
+        config = lambda name: json.load(open(os.path.join(os.environ["SM_INPUT_CONFIG_DIR"], name)))
         report = {"argv": sys.argv[1:], "cwd": os.getcwd(), "env": {k: os.environ[k] for k in keys},
                   "data": os.listdir(os.environ["SM_CHANNEL_TRAIN"]),
-                  "hps": json.load(open(os.path.join(os.environ["SM_INPUT_CONFIG_DIR"], "hyperparameters.json"))),
-                  "resources": json.load(open(os.path.join(os.environ["SM_INPUT_CONFIG_DIR"], "resourceconfig.json"))),
-                  "channels": json.load(open(os.path.join(os.environ["SM_INPUT_CONFIG_DIR"], "inputdataconfig.json")))}
+                  "hps": config("hyperparameters.json"),
+                  "resources": config("resourceconfig.json"),
+                  "channels": config("inputdataconfig.json")}
         json.dump(report, open(os.path.join(os.environ["SM_MODEL_DIR"], "report.json"), "w"))
     """)
     request = training_request(
@@ -177,7 +178,8 @@ def test_script_receives_the_sagemaker_environment_and_arguments(
     job_dir = tmp_path / "home" / "jobs" / "contract"
     report = json.loads((job_dir / "model" / "report.json").read_text())
 
-    assert report["argv"] == ["--layers", "3", "--lr", "0.01", "--optimizer", "adam"]  # sorted, as the toolkit does
+    # sorted by name, as the toolkit passes them
+    assert report["argv"] == ["--layers", "3", "--lr", "0.01", "--optimizer", "adam"]
     assert report["cwd"] == str(job_dir / "code")
     assert report["data"] == ["rows.csv"]
     env = report["env"]
