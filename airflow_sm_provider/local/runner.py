@@ -272,4 +272,6 @@ class Runner:
                 self._upload()
             except storage.StorageError as err:
                 log.warning("training job %s: artifacts of the stopped job not uploaded: %s", self.name, err)
-        self._move(self._stop_kind or "Stopped")
+        # the runtime limit may have struck while a user's stop was under way: the stop wins
+        if not self._move(self._stop_kind or "Stopped"):
+            self._move("Stopped")
