@@ -426,3 +426,19 @@ def test_a_definition_the_training_backend_would_reject_fails_the_create(service
     assert fake.jobs == {}
     with pytest.raises(ResourceNotFound):
         service.describe("badout")
+
+
+def test_trials_still_running_after_a_restart_are_reattached(service_factory, fake):
+    first = service_factory(fake)
+    fake.hold.set()
+    first.create(tuning_request("reattach", max_jobs=4, parallel=2, RandomSeed=6))
+    wait_until(lambda: first.describe("reattach")["TrainingJobStatusCounters"]["InProgress"] == 2)
+    first.close()
+    second = service_factory(fake)
+    assert second.describe("reattach")["TrainingJobStatusCounters"]["InProgress"] == 2
+    fake.hold.clear()
+    described = finished(second, "reattach")
+    assert described["TrainingJobStatusCounters"]["Completed"] == 4
+    study = second._engines["reattach"].study
+    assert [t.state.name for t in study.trials].count("COMPLETE") == 4
+    assert all(t.params for t in study.trials)
