@@ -1,8 +1,39 @@
 """An embedded, SageMaker-compatible backend: real training processes behind the SageMaker API.
 
-Run it with ``python -m airflow_sm_provider.local serve --port 8080 --home ./.sagemaker-local``
-or in-process with :class:`airflow_sm_provider.local.server.LocalServer`. It never imports
-Airflow, and the provider never imports it: they talk over HTTP like any SageMaker client.
+Start it with ``python -m airflow_sm_provider.local serve --port 8080 --home ./.sagemaker-local``
+(or in-process with :class:`airflow_sm_provider.local.server.LocalServer`) and point any boto3
+SageMaker client at it with ``endpoint_url``. It never imports Airflow, and the provider never
+imports it: they talk over HTTP like any SageMaker client and service.
+
+What it emulates
+    CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs; the five
+    hyperparameter tuning operations (``tuning/``, on optuna); CreateModel, DescribeModel,
+    DeleteModel; AddTags, ListTags. Requests are validated against botocore's own service model;
+    errors carry SageMaker's codes and, where SageMaker is known to differ from the obvious
+    (DescribeTrainingJob on a missing job is a ValidationException), its behaviour.
+
+    A training job is the SageMaker script-mode contract run as a local process with the
+    backend's Python: ``sagemaker_program`` from ``sagemaker_submit_directory`` (directory or
+    ``.tar.gz``), the ``/opt/ml`` layout under ``<home>/jobs/<job>/``, the ``SM_*`` environment
+    and command-line hyperparameters as the SageMaker training toolkit builds them,
+    MetricDefinitions parsed from stdout and stderr, model.tar.gz and output.tar.gz uploaded to
+    ``<S3OutputPath>/<job>/output/``, ``output/failure`` as FailureReason, MaxRuntimeInSeconds
+    enforced (SIGTERM, grace, SIGKILL; the job ends Stopped / MaxRuntimeExceeded), checkpoints
+    synced with ``CheckpointConfig.S3Uri``. Data, code and output locations may be ``file://``
+    or ``s3://`` (any S3 endpoint boto3 is configured for, e.g. ``AWS_ENDPOINT_URL_S3``).
+
+    State lives in SQLite under ``--home``: finished jobs, models, tags, tuning jobs and logs
+    survive a restart; jobs that were running are reported Failed (their processes are killed).
+
+What it does not
+    Run container images (a job without ``sagemaker_program`` fails with a reason saying so),
+    several instances or distributed training, Pipe/FastFile input (treated as File),
+    FileSystemDataSource or manifest S3 data types (rejected), VPC, network isolation, spot,
+    warm pools, Debugger/Profiler rules, or anything about endpoints and inference.
+
+Security
+    It executes the code it is asked to run, as the user running it. It binds 127.0.0.1 unless
+    told otherwise; exposing it is a decision to let that network run code on this machine.
 """
 
 from __future__ import annotations
