@@ -58,8 +58,10 @@ def test_strategy_finds_the_optimum_within_tolerance(
     best = described["BestTrainingJob"]
     value = best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"]
     assert value == pytest.approx(loss_of(best["TunedHyperParameters"]), abs=1e-4)
-    print(f"\n{strategy}: best loss {value:.4f} (tolerance {tolerance})")
+    print(f"\n{strategy}: best loss {value:.4f} (tolerance {tolerance}), counters {counters}")
     assert value <= tolerance, f"{strategy}: best loss {value} above {tolerance}"
+    if strategy == "Hyperband":
+        assert counters["Stopped"] >= 1  # trials pruned on their intermediate values
     # Two training processes at once, never three.
     assert max_overlap(record) == 2
 
