@@ -60,8 +60,10 @@ def error_code(err: BaseException) -> str | None:
 
 
 def is_not_found(err: BaseException) -> bool:
-    """SageMaker answers a Describe of a missing job with ValidationException or ResourceNotFound."""
+    """SageMaker answers a Describe of a missing job or model with ValidationException or ResourceNotFound."""
     code = error_code(err)
     if code == "ResourceNotFound":
         return True
-    return code == "ValidationException" and "not found" in str(err).lower()
+    text = str(err).lower()
+    # DescribeTrainingJob says "Requested resource not found", DescribeModel "Could not find model"
+    return code == "ValidationException" and ("not found" in text or "could not find" in text)

@@ -31,7 +31,7 @@ class SageMakerJobOperator(BaseOperator):
     """Base class of the training and tuning operators (see their docstrings for parameters)."""
 
     kind: ClassVar[JobKind]
-    template_fields: tuple[str, ...] = ("config",)
+    template_fields: tuple[str, ...] = ("config", "aws_conn_id", "region_name")
     template_fields_renderers: ClassVar[dict[str, str]] = {"config": "json"}
     ui_color = "#ede4ff"
 

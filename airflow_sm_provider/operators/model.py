@@ -34,7 +34,17 @@ class SageMakerCreateModelOperator(BaseOperator):
     :param region_name: AWS region; the connection's by default.
     """
 
-    template_fields = ("training_job_name", "execution_role_arn", "image_uri", "model_name", "environment", "vpc_config", "tags")
+    template_fields = (
+        "training_job_name",
+        "execution_role_arn",
+        "image_uri",
+        "model_name",
+        "environment",
+        "vpc_config",
+        "tags",
+        "aws_conn_id",
+        "region_name",
+    )
     template_fields_renderers = {"environment": "json", "vpc_config": "json", "tags": "json"}
     ui_color = "#ede4ff"
 

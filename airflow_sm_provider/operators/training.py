@@ -37,7 +37,7 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
     """
 
     kind = TRAINING
-    template_fields = ("config", "hyperparameters")
+    template_fields = ("config", "hyperparameters", "aws_conn_id", "region_name")
     operator_extra_links = (SageMakerTrainingJobLink(), SageMakerTrainingLogsLink())
 
     def __init__(self, *, config: Any, hyperparameters: Any = None, **kwargs: Any) -> None:

@@ -43,7 +43,7 @@ class SageMakerJobSensor(BaseSensorOperator):
     """
 
     kind: ClassVar[JobKind]
-    template_fields: tuple[str, ...] = ("job_name",)
+    template_fields: tuple[str, ...] = ("job_name", "aws_conn_id", "region_name")
     ui_color = "#ede4ff"
 
     def __init__(

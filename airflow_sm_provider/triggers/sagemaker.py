@@ -1,8 +1,11 @@
 """Deferrable triggers that watch SageMaker training and tuning jobs from the triggerer.
 
 Both triggers share one loop (:class:`SageMakerJobTrigger`) and differ only by the job kind row
-from :mod:`airflow_sm_provider.jobs`. Events always have the shape built by :func:`job_event`:
-``{"status": "success" | "failed" | "timeout" | "error", "kind", "job_name", "job_status",
+from :mod:`airflow_sm_provider.jobs`. A trigger does not call SageMaker itself: it registers its
+job with the process-wide poller of its loop, connection and region
+(:mod:`airflow_sm_provider.triggers.poller`), which learns the status of every watched job with
+a constant number of calls per interval and hands each trigger only its own job's updates.
+Events always have the shape built by :func:`job_event`: ``{"status": "success" | "failed" | "timeout" | "error", "kind", "job_name", "job_status",
 "message"}``. The operator re-describes the job on resume to build its XCom, so events stay small.
 
 ``on_kill`` stops the job only when a user acts on the deferred task (mark failed / success,
@@ -13,6 +16,7 @@ the job alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from typing import Any, ClassVar
@@ -81,52 +85,58 @@ class SageMakerJobTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         try:
-            async for event in self._watch():
-                yield event
-                return
+            # aclosing: leave the shared client cleanly even though we stop after one event
+            async with contextlib.aclosing(self._watch()) as events:
+                async for event in events:
+                    yield event
+                    return
         except Exception as err:  # the only broad except: report, never crash the triggerer
             self.log.exception("Watching SageMaker %s %s failed", self.kind.label, self.job_name)
             yield job_event(self.kind, self.job_name, "error", None, f"{type(err).__name__}: {err}")
 
     async def _watch(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
-        from airflow_sm_provider.transient import is_transient
-        from airflow_sm_provider.triggers.clients import shared_client
+        from airflow_sm_provider.triggers.poller import watch
 
         last_progress = None
-        async with shared_client(self.aws_conn_id, self.region_name) as client:
+        async with watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval) as sub:
             while True:
-                try:
-                    description = await SageMakerHook.adescribe(client, self.kind, self.job_name)
-                except Exception as err:
-                    if not is_transient(err):
-                        raise
-                    self.log.warning("Transient error describing %s (will poll again): %s", self.job_name, err)
-                else:
-                    verdict = classify(self.kind, description)
-                    self.last_status = verdict.status
-                    line = progress(self.kind, description)
-                    if line != last_progress:
-                        self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
-                        last_progress = line
-                    if verdict.outcome is Outcome.SUCCEEDED:
-                        yield job_event(self.kind, self.job_name, "success", verdict.status, verdict.message)
-                        return
-                    if verdict.outcome is Outcome.FAILED:
-                        yield job_event(self.kind, self.job_name, "failed", verdict.status, verdict.message)
-                        return
                 remaining = None if self.timeout_at is None else self.timeout_at - time.time()
-                if remaining is not None and remaining <= 0:
-                    yield job_event(
-                        self.kind,
-                        self.job_name,
-                        "timeout",
-                        None,
-                        f"SageMaker {self.kind.label} {self.job_name} was still running when "
-                        "max_ingestion_time elapsed; the job was left running",
-                    )
+                if remaining is not None and remaining <= 0 and self.last_status is not None:
+                    yield self._timeout_event()
                     return
-                await asyncio.sleep(self.poll_interval if remaining is None else min(self.poll_interval, remaining))
+                if remaining is not None and self.last_status is None:
+                    remaining = max(remaining, self.poll_interval)  # learn the status once first
+                try:
+                    item = await asyncio.wait_for(sub.updates.get(), remaining)
+                except TimeoutError:
+                    if self.last_status is None:  # no status within the grace: time out anyway
+                        yield self._timeout_event()
+                        return
+                    continue
+                if isinstance(item, BaseException):
+                    raise item
+                verdict = classify(self.kind, item)
+                self.last_status = verdict.status
+                line = progress(self.kind, item)
+                if line != last_progress:
+                    self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
+                    last_progress = line
+                if verdict.outcome is Outcome.SUCCEEDED:
+                    yield job_event(self.kind, self.job_name, "success", verdict.status, verdict.message)
+                    return
+                if verdict.outcome is Outcome.FAILED:
+                    yield job_event(self.kind, self.job_name, "failed", verdict.status, verdict.message)
+                    return
+
+    def _timeout_event(self) -> TriggerEvent:
+        return job_event(
+            self.kind,
+            self.job_name,
+            "timeout",
+            None,
+            f"SageMaker {self.kind.label} {self.job_name} was still running when "
+            "max_ingestion_time elapsed; the job was left running",
+        )
 
     async def on_kill(self) -> None:
         if not self.stop_job_on_kill:

@@ -6,7 +6,7 @@ import botocore.session
 import pytest
 
 from airflow_sm_provider.jobs import KINDS, TRAINING, TUNING, Outcome, classify, progress, training_result, tuning_result
-from tests.unit.requests import training_description, tuning_description
+from tests.unit.sample_requests import training_description, tuning_description
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
 

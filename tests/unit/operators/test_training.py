@@ -15,7 +15,7 @@ from airflow_sm_provider.exceptions import (
 )
 from airflow_sm_provider.operators import SageMakerTrainingOperator
 from airflow_sm_provider.triggers import SageMakerTrainingTrigger
-from tests.unit.requests import training_config, training_description
+from tests.unit.sample_requests import training_config, training_description
 
 
 class FakeTI:

@@ -9,7 +9,7 @@ from airflow_sm_provider import naming
 from airflow_sm_provider.exceptions import ConfigValidationError, JobFailedError, NoSuccessfulTrainingJobError
 from airflow_sm_provider.operators import SageMakerTuningOperator
 from tests.unit.operators.test_training import FakeTI, context
-from tests.unit.requests import training_description, tuning_config, tuning_description
+from tests.unit.sample_requests import training_description, tuning_config, tuning_description
 
 
 def ctx(ti=None):

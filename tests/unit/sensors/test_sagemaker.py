@@ -6,7 +6,7 @@ from airflow_sm_provider.exceptions import JobFailedError
 from airflow_sm_provider.sensors import SageMakerTrainingSensor, SageMakerTuningSensor
 from airflow_sm_provider.triggers import SageMakerTrainingTrigger, SageMakerTuningTrigger
 from tests.unit.operators.test_training import FakeTI, context
-from tests.unit.requests import training_description, tuning_description
+from tests.unit.sample_requests import training_description, tuning_description
 
 
 def test_training_poke_waits_then_returns_the_operators_xcom(sagemaker_stub):

@@ -11,7 +11,7 @@ import pytest
 from airflow_sm_provider.jobs import TRAINING, TUNING, Outcome
 from airflow_sm_provider.triggers import SageMakerTrainingTrigger, SageMakerTuningTrigger
 from airflow_sm_provider.triggers import clients
-from tests.unit.requests import training_description, tuning_description
+from tests.unit.sample_requests import training_description, tuning_description
 
 TRIGGERS = {"training": SageMakerTrainingTrigger, "tuning": SageMakerTuningTrigger}
 DESCRIBE = {"training": ("describe_training_job", "TrainingJobName"), "tuning": ("describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName")}

@@ -1,0 +1,177 @@
+"""``make demo``: run the ``sagemaker_retraining`` DAG offline, on the embedded local backend.
+
+Starts ``python -m airflow_sm_provider.local serve`` on a free port, points ``aws_default`` at it,
+runs the DAG with ``dag.test()`` (deferrable tasks run their triggers inline, so the triggerer
+path is exercised), stops the backend and prints a leaderboard of the tuning trials, the best
+hyperparameters, the final job's metrics, the model and its artifacts. Exit status 1 if any task
+failed. State lives under ``.demo/``; every run is a new DAG run with new job names, so running
+it again just works.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / ".demo"
+DAGS = ROOT / "dags"
+
+
+def start_backend(home: Path) -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "airflow_sm_provider.local", "serve", "--port", "0", "--home", str(home),
+         "--log-level", "WARNING"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if line.startswith("http://"):
+            return process, line.strip()
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise SystemExit("the local SageMaker backend did not start")
+
+
+def configure(endpoint: str) -> None:
+    os.environ.update(
+        {
+            "AIRFLOW_HOME": str(DEMO / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+                {
+                    "conn_type": "aws",
+                    "login": "local",
+                    "password": "local-secret",
+                    "extra": {"region_name": "us-east-1", "endpoint_url": endpoint},
+                }
+            ),
+            "AIRFLOW_VAR_SM_RETRAINING_DATA_URI": (DEMO / "data").as_uri(),
+            "AIRFLOW_VAR_SM_RETRAINING_CODE_URI": (DEMO / "code").as_uri(),
+            "AIRFLOW_VAR_SM_RETRAINING_OUTPUT_URI": (DEMO / "output").as_uri(),
+            "AIRFLOW_VAR_SM_RETRAINING_MAX_TRIALS": os.environ.get("SM_DEMO_MAX_TRIALS", "6"),
+        }
+    )
+
+
+def migrate() -> None:
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
+        raise SystemExit("airflow db migrate failed")
+
+
+def run_dag() -> object:
+    sys.path.insert(0, str(DAGS))
+    import importlib
+
+    module = importlib.import_module("sagemaker_retraining")
+    from airflow.sdk import DAG
+
+    dag = next(obj for obj in vars(module).values() if isinstance(obj, DAG))
+    return dag.test()
+
+
+def xcom(run, task_id: str, key: str = "return_value"):
+    from sqlalchemy import select
+
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        row = session.execute(
+            select(XComModel).where(
+                XComModel.dag_id == run.dag_id,
+                XComModel.run_id == run.run_id,
+                XComModel.task_id == task_id,
+                XComModel.key == key,
+            )
+        ).scalar_one_or_none()
+        return XComModel.deserialize_value(row) if row is not None else None
+
+
+def task_states(run) -> dict[str, str]:
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        return {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
+
+
+def leaderboard(endpoint: str, tuning_job: str, objective: str) -> list[str]:
+    import boto3
+
+    client = boto3.client(
+        "sagemaker", endpoint_url=endpoint, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local-secret",
+    )
+    summaries = []
+    for page in client.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job").paginate(
+        HyperParameterTuningJobName=tuning_job
+    ):
+        summaries.extend(page["TrainingJobSummaries"])
+    summaries.sort(key=lambda s: s["TrainingJobName"])
+    lines = [f"{'trial':<44} {'status':<10} {objective:>18}  hyperparameters"]
+    for item in summaries:
+        metric = item.get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
+        shown = "-" if metric is None else f"{metric:.5f}"
+        params = ", ".join(f"{k}={_short(v)}" for k, v in sorted(item.get("TunedHyperParameters", {}).items()))
+        lines.append(f"{item['TrainingJobName']:<44} {item['TrainingJobStatus']:<10} {shown:>18}  {params}")
+    return lines
+
+
+def _short(value: str) -> str:
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return value if number.is_integer() else f"{number:.4g}"
+
+
+def main() -> int:
+    DEMO.mkdir(exist_ok=True)
+    backend, endpoint = start_backend(DEMO / "sm-home")
+    try:
+        configure(endpoint)
+        migrate()
+        started = time.monotonic()
+        run = run_dag()
+        elapsed = time.monotonic() - started
+        states = task_states(run)
+        print("\n" + "=" * 100)
+        print(f"DAG run {run.run_id}: {run.state} in {elapsed:.0f}s; tasks: {states}")
+        tuning = xcom(run, "tune")
+        summary = xcom(run, "report")
+        if tuning:
+            objective = tuning["best_training_job"]["objective_metric"]["name"] if tuning["best_training_job"] else "objective"
+            print(f"\nTuning job {tuning['tuning_job_name']} leaderboard:")
+            print("\n".join(leaderboard(endpoint, tuning["tuning_job_name"], objective)))
+        if summary:
+            print(f"\nBest trial:            {summary['best_trial']} ({summary['best_objective']['name']} = "
+                  f"{summary['best_objective']['value']})")
+            print(f"Best hyperparameters:  {json.dumps(summary['tuned_hyperparameters'], sort_keys=True)}")
+            print(f"Final training job:    {summary['final_training_job']}")
+            print(f"Final metrics:         {json.dumps(summary['final_metrics'], sort_keys=True)}")
+            print(f"Model:                 {summary['model_name']} ({summary['model_arn']})")
+            print(f"Model artifacts:       {summary['model_artifacts']}")
+        print("=" * 100)
+        failed = run.state != "success" or any(state != "success" for state in states.values())
+        return 1 if failed else 0
+    finally:
+        backend.terminate()
+        try:
+            backend.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            backend.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
