@@ -4,6 +4,7 @@ Modules, one concept each::
 
     service     TuningService: the five tuning operations; owns jobs, engines, store
     engine      one thread per tuning job: ask -> training job -> poll/prune -> tell
+    link        the engine's careful calls into TrainingService (watch, tag, final objective)
     study       the optuna study: sampler + pruner + direction, rebuilt from records on resume
     strategies  Bayesian/Random/Grid/Hyperband -> sampler; early stopping/Hyperband -> pruner
     space       ParameterRanges + ScalingType -> optuna distributions; values <-> strings

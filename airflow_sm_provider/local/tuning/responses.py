@@ -12,7 +12,6 @@ import base64
 import binascii
 import copy
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from airflow_sm_provider.local.errors import ValidationError
@@ -64,17 +63,23 @@ def trial_summary(job: TuningJob, trial: Trial) -> dict[str, Any]:
 
 def best_trial(job: TuningJob) -> Trial | None:
     """The best completed trial (only Completed trials have a model to hand on); earliest on ties."""
-    candidates = [t for t in job.trials if t.status == "Completed" and t.objective_value is not None]
-    if not candidates:
-        return None
-    key: Callable[[Trial], float] = lambda t: t.objective_value  # type: ignore[assignment,return-value]
-    return min(candidates, key=key) if minimize(job) else max(candidates, key=key)
+    sign = 1.0 if minimize(job) else -1.0
+    scored = [
+        (sign * t.objective_value, t.finished_order, t)
+        for t in job.trials
+        if t.status == "Completed" and t.objective_value is not None
+    ]
+    return min(scored, key=lambda item: item[:2])[2] if scored else None
 
 
 def finished_objectives(job: TuningJob) -> list[float]:
     """Objective values of the trials that reported one, in the order they finished."""
-    done = [t for t in job.trials if t.finished_order and t.objective_value is not None]
-    return [t.objective_value for t in sorted(done, key=lambda t: t.finished_order)]  # type: ignore[misc]
+    done = sorted(
+        (t.finished_order, t.objective_value)
+        for t in job.trials
+        if t.finished_order and t.objective_value is not None
+    )
+    return [value for _, value in done]
 
 
 def status_counters(job: TuningJob) -> dict[str, int]:

@@ -94,7 +94,7 @@ def overall_best(job: TuningJob, jobs: dict[str, TuningJob]) -> tuple[TuningJob,
     if not candidates:
         return None
     sign = 1.0 if responses.minimize(job) else -1.0
-    return min(candidates, key=lambda pair: sign * pair[1].objective_value)  # type: ignore[operator]
+    return min(candidates, key=lambda pair: sign * (pair[1].objective_value or 0.0))
 
 
 def _objective(request: dict[str, Any]) -> dict[str, Any]:
