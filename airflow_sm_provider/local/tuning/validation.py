@@ -46,6 +46,8 @@ def validate_create(request: dict[str, Any]) -> SearchSpace:
             f"HyperParameterTuningJobName {name!r} must be 1-32 letters, digits or hyphens, "
             "starting and ending with a letter or digit"
         )
+    if request.get("Autotune"):
+        raise ValidationError("Autotune is not supported by the local backend; give the ranges and strategy")
     config = request["HyperParameterTuningJobConfig"]
     definitions = definitions_of(request)
     _check_objectives(config, definitions)

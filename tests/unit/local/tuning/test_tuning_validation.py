@@ -54,6 +54,7 @@ def mutate(change) -> dict:
         ),
         (lambda r: r.update(HyperParameterTuningJobName="bad_name"), "HyperParameterTuningJobName"),
         (lambda r: r["HyperParameterTuningJobConfig"].update(Strategy="Grid"), "continuous"),
+        (lambda r: r.update(Autotune={"Mode": "Enabled"}), "Autotune"),
     ],
 )
 def test_sagemaker_rules_are_enforced(change, message):
