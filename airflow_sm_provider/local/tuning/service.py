@@ -16,7 +16,7 @@ import logging
 import threading
 from typing import Any
 
-from airflow_sm_provider.local.backend import check_training_request
+from airflow_sm_provider.local.backend import DEFAULT_ACCOUNT, DEFAULT_REGION, check_training_request
 from airflow_sm_provider.local.errors import ResourceInUse, ResourceNotFound, ValidationError
 from airflow_sm_provider.local.tuning import responses, warm_start
 from airflow_sm_provider.local.tuning.engine import Context, JobEngine
@@ -28,8 +28,6 @@ from airflow_sm_provider.local.tuning.validation import budget_of, definitions_o
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REGION = "us-east-1"
-DEFAULT_ACCOUNT = "123456789012"
 _ENGINE_JOIN_SECONDS = 10.0
 
 
