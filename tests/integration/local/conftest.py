@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sm_local_helpers import make_client, wait_until
+from sm_local_helpers import ROLE, make_client, wait_until
 
 from airflow_sm_provider.local.server import LocalServer
 
-ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 TERMINAL = {"Completed", "Failed", "Stopped"}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 from botocore.validate import ParamValidator
 
+ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 VALIDATED: set[str] = set()  # operations whose successful responses were checked this session
 
 
