@@ -4,6 +4,7 @@ Every response is checked against botocore's output shape by the ``sm_client`` f
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,25 @@ def test_trials_are_ordinary_training_jobs_and_errors_are_aws_shaped(sm_client, 
     assert {"Key": TUNING_JOB_TAG, "Value": "ordinary"} in tags and {"Key": "team", "Value": "ml"} in tags
     listed = sm_client.list_training_jobs(NameContains="ordinary-")["TrainingJobSummaries"]
     assert len(listed) == 2
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
+    assert (
+        sm_client.list_hyper_parameter_tuning_jobs(CreationTimeAfter=later)[
+            "HyperParameterTuningJobSummaries"
+        ]
+        == []
+    )
+    assert (
+        len(
+            sm_client.list_hyper_parameter_tuning_jobs(LastModifiedTimeBefore=later)[
+                "HyperParameterTuningJobSummaries"
+            ]
+        )
+        == 1
+    )
+    pages = sm_client.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job").paginate(
+        HyperParameterTuningJobName="ordinary", PaginationConfig={"PageSize": 1}
+    )
+    assert [len(page["TrainingJobSummaries"]) for page in pages] == [1, 1]
     found = sm_client.list_hyper_parameter_tuning_jobs(NameContains="ordin", StatusEquals="Completed")
     assert [s["HyperParameterTuningJobName"] for s in found["HyperParameterTuningJobSummaries"]] == [
         "ordinary"
