@@ -202,6 +202,10 @@ class TrainingService:
 
     # everything else -------------------------------------------------------------------------
     def list_training_jobs(self, request: dict) -> dict:
+        """ListTrainingJobs. Local jobs have no warm pool and no training plan, so filtering on
+        either matches nothing."""
+        if request.get("WarmPoolStatusEquals") or request.get("TrainingPlanArnEquals"):
+            return {"TrainingJobSummaries": []}
         created = listing.time_window(request, "CreationTime")
         modified = listing.time_window(request, "LastModifiedTime")
         contains = request.get("NameContains")

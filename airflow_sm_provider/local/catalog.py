@@ -10,15 +10,58 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from airflow_sm_provider.local import listing
 from airflow_sm_provider.local.errors import ResourceNotFound, ValidationError
-from airflow_sm_provider.local.models import Model, utcnow
+from airflow_sm_provider.local.models import from_epoch, to_epoch, utcnow
 from airflow_sm_provider.local.store import Store
 
+ECHOED_MODEL_FIELDS = (
+    "PrimaryContainer",
+    "Containers",
+    "InferenceExecutionConfig",
+    "ExecutionRoleArn",
+    "VpcConfig",
+    "EnableNetworkIsolation",
+)
 ARN_PREFIX = "arn:aws:sagemaker:"
 MAX_TAGS = 50
+
+
+@dataclass
+class Model:
+    """A CreateModel record: what was asked for, plus its ARN and creation time."""
+
+    name: str
+    arn: str
+    request: dict[str, Any]
+    creation_time: datetime
+
+    def describe(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"ModelName": self.name}
+        for key in ECHOED_MODEL_FIELDS:
+            if key in self.request:
+                out[key] = self.request[key]
+        out["CreationTime"] = self.creation_time
+        out["ModelArn"] = self.arn
+        return out
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "arn": self.arn,
+            "request": self.request,
+            "creation_time": to_epoch(self.creation_time),
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Model:
+        created = from_epoch(doc["creation_time"])
+        assert created is not None
+        return cls(doc["name"], doc["arn"], doc["request"], created)
 
 
 class ModelRegistry:

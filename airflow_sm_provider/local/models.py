@@ -1,4 +1,4 @@
-"""Records the backend keeps: training jobs (with their explicit lifecycle) and models.
+"""The training job record and its explicit lifecycle.
 
 A training job moves through SageMaker's secondary statuses; each one implies the primary
 status (``TrainingJobStatus``)::
@@ -78,14 +78,6 @@ ECHOED_TRAINING_FIELDS = (
     "RemoteDebugConfig",
     "InfraCheckConfig",
 )
-ECHOED_MODEL_FIELDS = (
-    "PrimaryContainer",
-    "Containers",
-    "InferenceExecutionConfig",
-    "ExecutionRoleArn",
-    "VpcConfig",
-    "EnableNetworkIsolation",
-)
 
 
 class IllegalTransition(RuntimeError):
@@ -96,11 +88,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _ts(value: datetime | None) -> float | None:
+def to_epoch(value: datetime | None) -> float | None:
     return None if value is None else value.timestamp()
 
 
-def _dt(value: float | None) -> datetime | None:
+def from_epoch(value: float | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
@@ -193,6 +185,12 @@ class TrainingJob:
             if key in self.request:
                 out[key] = self.request[key]
         out.setdefault("StoppingCondition", {"MaxRuntimeInSeconds": 86400})
+        for flag in (
+            "EnableNetworkIsolation",
+            "EnableInterContainerTrafficEncryption",
+            "EnableManagedSpotTraining",
+        ):
+            out.setdefault(flag, False)  # SageMaker reports these even when not requested
         out["CreationTime"] = self.creation_time
         for key, value in (
             ("TrainingStartTime", self.training_start_time),
@@ -228,18 +226,18 @@ class TrainingJob:
             "name": self.name,
             "arn": self.arn,
             "request": self.request,
-            "creation_time": _ts(self.creation_time),
+            "creation_time": to_epoch(self.creation_time),
             "model_artifacts": self.model_artifacts,
             "tuning_job_arn": self.tuning_job_arn,
             "secondary_status": self.secondary_status,
-            "last_modified_time": _ts(self.last_modified_time),
+            "last_modified_time": to_epoch(self.last_modified_time),
             "transitions": [
-                {**t, "StartTime": _ts(t["StartTime"]), "EndTime": _ts(t.get("EndTime"))}
+                {**t, "StartTime": to_epoch(t["StartTime"]), "EndTime": to_epoch(t.get("EndTime"))}
                 for t in self.transitions
             ],
             "failure_reason": self.failure_reason,
-            "training_start_time": _ts(self.training_start_time),
-            "training_end_time": _ts(self.training_end_time),
+            "training_start_time": to_epoch(self.training_start_time),
+            "training_end_time": to_epoch(self.training_end_time),
             "metrics": self.metrics.to_doc(),
             "version": self.version,
         }
@@ -248,58 +246,25 @@ class TrainingJob:
     def from_doc(cls, doc: dict[str, Any]) -> TrainingJob:
         transitions = []
         for t in doc["transitions"]:
-            item = {**t, "StartTime": _dt(t["StartTime"])}
+            item = {**t, "StartTime": from_epoch(t["StartTime"])}
             if item.get("EndTime") is None:
                 item.pop("EndTime", None)
             else:
-                item["EndTime"] = _dt(item["EndTime"])
+                item["EndTime"] = from_epoch(item["EndTime"])
             transitions.append(item)
         return cls(
             name=doc["name"],
             arn=doc["arn"],
             request=doc["request"],
-            creation_time=_dt(doc["creation_time"]),  # type: ignore[arg-type]
+            creation_time=from_epoch(doc["creation_time"]),  # type: ignore[arg-type]
             model_artifacts=doc["model_artifacts"],
             tuning_job_arn=doc.get("tuning_job_arn"),
             secondary_status=doc["secondary_status"],
-            last_modified_time=_dt(doc["last_modified_time"]),
+            last_modified_time=from_epoch(doc["last_modified_time"]),
             transitions=transitions,
             failure_reason=doc.get("failure_reason"),
-            training_start_time=_dt(doc.get("training_start_time")),
-            training_end_time=_dt(doc.get("training_end_time")),
+            training_start_time=from_epoch(doc.get("training_start_time")),
+            training_end_time=from_epoch(doc.get("training_end_time")),
             metrics=MetricSeries.from_doc(doc.get("metrics", {})),
             version=doc.get("version", 0),
         )
-
-
-@dataclass
-class Model:
-    """A CreateModel record: what was asked for, plus its ARN and creation time."""
-
-    name: str
-    arn: str
-    request: dict[str, Any]
-    creation_time: datetime
-
-    def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"ModelName": self.name}
-        for key in ECHOED_MODEL_FIELDS:
-            if key in self.request:
-                out[key] = self.request[key]
-        out["CreationTime"] = self.creation_time
-        out["ModelArn"] = self.arn
-        return out
-
-    def to_doc(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "arn": self.arn,
-            "request": self.request,
-            "creation_time": _ts(self.creation_time),
-        }
-
-    @classmethod
-    def from_doc(cls, doc: dict[str, Any]) -> Model:
-        created = _dt(doc["creation_time"])
-        assert created is not None
-        return cls(doc["name"], doc["arn"], doc["request"], created)

@@ -1,10 +1,10 @@
 """SQLite persistence under the backend's home directory (``<home>/state.db``).
 
 The backend serves reads from memory and writes here only when something changes state (a job
-transition, a model created or deleted, tags), so hundreds of pollers never touch the disk.
-Each thread gets its own connection; WAL mode lets readers and the single writer coexist, and
-other components (the tuning engine) open their own connections to the same file and create
-their own tables.
+transition, a model created or deleted, tags), so hundreds of pollers never touch the disk and
+one connection, used by one thread at a time, is enough. This lock is the store's own: the
+backend's in-memory state is never locked while SQLite works. WAL mode lets other components
+(the tuning engine) open their own connections to the same file and keep their own tables.
 
 A training job row is versioned: a write carrying an older ``version`` than the stored one is
 ignored, so two threads racing to persist the same job cannot leave the older state on disk.
@@ -68,42 +68,26 @@ class Store:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.path = self.home / "state.db"
-        self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
-        self._state = threading.Condition()
-        self._active = 0  # operations in progress; close() waits for them
+        self._conn = connect(self.path)
+        self._lock = threading.Lock()
         self._closed = False
         with self._use() as conn:
             conn.executescript(SCHEMA)
 
     @contextlib.contextmanager
     def _use(self) -> Iterator[sqlite3.Connection]:
-        """This thread's connection, counted as in use so ``close()`` never pulls it away mid-call."""
-        with self._state:
+        """The connection, for one operation at a time (SQLite serialises writers anyway)."""
+        with self._lock:
             if self._closed:
                 raise StoreClosed(f"{self.path} is closed")
-            self._active += 1
-        try:
-            conn = getattr(self._local, "conn", None)
-            if conn is None:
-                conn = connect(self.path)
-                self._local.conn = conn
-                with self._state:
-                    self._all.append(conn)
-            yield conn
-        finally:
-            with self._state:
-                self._active -= 1
-                self._state.notify_all()
+            yield self._conn
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Refuse new operations, wait for those in progress, close every connection (idempotent)."""
-        with self._state:
-            self._closed = True
-            self._state.wait_for(lambda: self._active == 0, timeout)
-            for conn in self._all:
-                conn.close()
-            self._all.clear()
+    def close(self) -> None:
+        """Wait for the operation in progress, refuse new ones, close the connection (idempotent)."""
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._conn.close()
 
     # training jobs ---------------------------------------------------------------------------
     def save_training_job(self, doc: dict[str, Any]) -> None:

@@ -189,6 +189,7 @@ def test_list_training_jobs_filters_sorts_and_paginates(
     )
     assert sm_client.list_training_jobs(CreationTimeAfter=now + hour)["TrainingJobSummaries"] == []
     assert sm_client.list_training_jobs(LastModifiedTimeBefore=now - hour)["TrainingJobSummaries"] == []
+    assert sm_client.list_training_jobs(WarmPoolStatusEquals="Available")["TrainingJobSummaries"] == []
 
 
 def test_bad_pagination_token_is_a_validation_error(sm_client):

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airflow_sm_provider.local.models import ALLOWED, PRIMARY, IllegalTransition, Model, TrainingJob
+from airflow_sm_provider.local.catalog import Model
+from airflow_sm_provider.local.models import ALLOWED, PRIMARY, IllegalTransition, TrainingJob
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
