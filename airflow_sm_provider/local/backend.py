@@ -83,9 +83,10 @@ class TrainingService:
                     log.warning(
                         "training job %s: killed the process a previous backend left running", job.name
                     )
-                job.enter(
-                    "Stopped" if job.secondary_status == "Stopping" else "Failed", reason=RESTART_REASON
-                )
+                if job.secondary_status == "Stopping":  # it was being stopped anyway
+                    job.enter("Stopped")
+                else:
+                    job.enter("Failed", reason=RESTART_REASON)
                 self.store.save_training_job(job.to_doc())
                 orphans.append(job.name)
             self._jobs[job.name] = job
