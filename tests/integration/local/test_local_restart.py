@@ -109,7 +109,8 @@ def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
     return proc, url
 
 
-def test_cli_server_shuts_down_cleanly_on_sigterm(tmp_path, scripts, training_request):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_cli_server_shuts_down_cleanly_and_stops_its_jobs(tmp_path, scripts, training_request, sig):
     home = tmp_path / "home"
     proc, url = _serve(home)
     try:
@@ -117,7 +118,7 @@ def test_cli_server_shuts_down_cleanly_on_sigterm(tmp_path, scripts, training_re
         client.create_training_job(**training_request(scripts.write(LONG), name="running"))
         pid = _script_pid(home, "running")
 
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         assert proc.wait(timeout=15) == 0
         wait_until(lambda: not psutil.pid_exists(pid), timeout=5)
     finally:
