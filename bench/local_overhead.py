@@ -4,6 +4,8 @@ Run by hand (not in CI)::
 
     .venv/bin/python bench/local_overhead.py [--jobs 20] [--trials 8]
 
+The backend runs as ``python -m airflow_sm_provider.local serve`` in its own process.
+
 1. Overhead per training job: median wall time from CreateTrainingJob to the first
    DescribeTrainingJob that reports Completed (a boto3 client polling every 50 ms, as a tight
    Airflow trigger would), minus the median wall time of running the same script directly with
@@ -17,17 +19,18 @@ Run by hand (not in CI)::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
-
-from airflow_sm_provider.local.server import LocalServer
 
 POLL = 0.05
 ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
@@ -169,6 +172,27 @@ def trials_per_minute(client, code: Path, output: Path, trials: int, parallel: i
     return done / elapsed * 60
 
 
+def p90(values: list[float]) -> float:
+    return sorted(values)[int(0.9 * (len(values) - 1))]
+
+
+@contextlib.contextmanager
+def _served(home: Path) -> Iterator[str]:
+    """The backend as its own process, as users run it (clients here must not share its GIL)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "airflow_sm_provider.local", "serve", "--port", "0", "--home", str(home)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        yield proc.stdout.readline().strip()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=20, help="training jobs per measurement")
@@ -179,14 +203,12 @@ def main() -> None:
         code = root / "code"
         code.mkdir()
         (code / "train.py").write_text(SCRIPT)
-        with LocalServer(home=root / "home", port=0) as server:
-            client = _client(server.endpoint_url)
+        with _served(root / "home") as url:
+            client = _client(url)
             direct_seconds(code, 2)  # warm the page cache
             direct = direct_seconds(code, args.jobs)
             backend = backend_seconds(client, code, root / "out", args.jobs)
-            rate, quiet, loaded = describe_load(
-                lambda: _client(server.endpoint_url), client, code, root / "out"
-            )
+            rate, quiet, loaded = describe_load(lambda: _client(url), client, code, root / "out")
             rates = {}
             try:
                 from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
@@ -198,7 +220,6 @@ def main() -> None:
 
     direct_med, backend_med = statistics.median(direct), statistics.median(backend)
     print(f"{'measure':<44}{'median s':>10}{'p90 s':>10}")
-    p90 = lambda xs: sorted(xs)[int(0.9 * (len(xs) - 1))]
     print(f"{'script run directly (subprocess.run)':<44}{direct_med:>10.3f}{p90(direct):>10.3f}")
     print(f"{'create -> Completed via backend (50 ms poll)':<44}{backend_med:>10.3f}{p90(backend):>10.3f}")
     overhead = backend_med - direct_med
