@@ -64,3 +64,19 @@ def test_tuned_hyperparameters_reach_the_downstream_training_job(airflow_db, aws
         best["BestTrainingJob"]["FinalHyperParameterTuningJobObjectiveMetric"]["Value"], abs=1e-4
     )
     assert tune_result["best_training_job"]["model_artifacts"].endswith("model.tar.gz")
+
+
+def test_rerunning_the_same_task_instances_reattaches_instead_of_starting_new_jobs(airflow_db, aws_default, sm_client):
+    dag = load_dag("sm_test_tune_then_train_blocking")
+    when = pendulum.datetime(2026, 11, 8, tz="UTC")
+    first = dag.test(run_after=when, logical_date=when)
+    tuning_jobs = sm_client.list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"]
+    training_jobs = sm_client.list_training_jobs(MaxResults=100)["TrainingJobSummaries"]
+
+    second = dag.test(run_after=when, logical_date=when)  # clears and re-runs the same task instances
+
+    assert first.state == second.state == "success"
+    assert first.run_id == second.run_id
+    assert sm_client.list_hyper_parameter_tuning_jobs()["HyperParameterTuningJobSummaries"] == tuning_jobs
+    assert sm_client.list_training_jobs(MaxResults=100)["TrainingJobSummaries"] == training_jobs
+    assert xcom(second, "train")["training_job_name"] == xcom(first, "train")["training_job_name"]

@@ -296,3 +296,30 @@ def test_request_is_never_logged(sagemaker_stub, caplog, capfd):
     logged = caplog.text + out + err
     assert "hunter2" not in logged
     assert f"Started SageMaker training job {name}" in logged
+
+
+def test_a_typed_spec_config_renders_to_the_same_request(sagemaker_stub):
+    from airflow_sm_provider import specs
+
+    spec = specs.TrainingJobSpec(
+        role_arn="arn:aws:iam::123456789012:role/sagemaker",
+        algorithm=specs.AlgorithmSpecification(
+            training_image="123456789012.dkr.ecr.us-east-1.amazonaws.com/sklearn:1.2",
+            metric_definitions=[specs.MetricDefinition(name="validation:loss", regex="loss=([0-9.]+)")],
+        ),
+        output=specs.OutputDataConfig(s3_output_path="s3://bucket/output/"),
+        resources=specs.ResourceConfig(instance_type="ml.m5.large", volume_size_in_gb=10),
+        stopping=specs.StoppingCondition(max_runtime_in_seconds=3600),
+        hyperparameters={"epochs": 3, "lr": 0.1},
+    )
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response(
+        "create_training_job",
+        {"TrainingJobArn": "arn:x"},
+        {**{k: ANY for k in spec.to_request()}, "HyperParameters": {"epochs": "3", "lr": "0.1"}, "TrainingJobName": name, "Tags": ANY},
+    )
+    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+
+    assert operator(config=spec).execute(context())["training_job_name"] == name
+    sagemaker_stub.assert_no_pending_responses()
