@@ -6,12 +6,11 @@ The sensor could just as well watch a job started outside Airflow: it only needs
 from __future__ import annotations
 
 import pendulum
-
 from airflow.sdk import DAG
+from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, prepare_channels
 
 from airflow_sm_provider.operators import SageMakerTrainingOperator
 from airflow_sm_provider.sensors import SageMakerTrainingSensor
-from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, prepare_channels
 
 with DAG(
     dag_id="example_sagemaker_sensor",

@@ -8,11 +8,10 @@ described in ``sagemaker_retraining.py``.
 from __future__ import annotations
 
 import pendulum
-
 from airflow.sdk import DAG, task
+from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, prepare_channels
 
 from airflow_sm_provider.operators import SageMakerTrainingOperator
-from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, prepare_channels
 
 with DAG(
     dag_id="example_sagemaker_training",

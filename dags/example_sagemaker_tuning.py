@@ -8,11 +8,10 @@ from __future__ import annotations
 import copy
 
 import pendulum
-
 from airflow.sdk import DAG, task
+from sm_retraining_pipeline import TUNING_CONFIG, prepare_channels
 
 from airflow_sm_provider.operators import SageMakerTuningOperator
-from sm_retraining_pipeline import TUNING_CONFIG, prepare_channels
 
 SMALL_RANDOM_SEARCH = copy.deepcopy(TUNING_CONFIG)
 SMALL_RANDOM_SEARCH["HyperParameterTuningJobConfig"].update(

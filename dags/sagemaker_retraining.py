@@ -25,15 +25,14 @@ from __future__ import annotations
 from typing import Any
 
 import pendulum
-
 from airflow.sdk import DAG, task
+from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, TUNING_CONFIG, prepare_channels, var
 
 from airflow_sm_provider.operators import (
     SageMakerCreateModelOperator,
     SageMakerTrainingOperator,
     SageMakerTuningOperator,
 )
-from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, TUNING_CONFIG, prepare_channels, var
 
 with DAG(
     dag_id="sagemaker_retraining",

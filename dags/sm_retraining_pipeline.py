@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from airflow.sdk import task
-
 from sm_retraining_support import HYPERPARAMETER_RANGES, METRIC_DEFINITIONS, OBJECTIVE_METRIC, input_channel
 
 LOCAL_DEFAULTS = {

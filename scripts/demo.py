@@ -64,7 +64,7 @@ def configure(endpoint: str) -> None:
 
 
 def migrate() -> None:
-    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, check=False)
     if done.returncode:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
         raise SystemExit("airflow db migrate failed")
@@ -82,10 +82,9 @@ def run_dag() -> object:
 
 
 def xcom(run, task_id: str, key: str = "return_value"):
-    from sqlalchemy import select
-
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         row = session.execute(

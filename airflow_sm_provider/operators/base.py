@@ -184,8 +184,21 @@ class SageMakerJobOperator(BaseOperator):
         return description
 
     def _create(self, request: dict[str, Any], name: str, identity: naming.TaskIdentity) -> dict[str, Any]:
+        from airflow_sm_provider.transient import error_code
+
         final = {**request, self.kind.name_key: name, "Tags": naming.merge_tags(request.get("Tags"), identity.tags())}
-        response = self.hook.create(self.kind, final)
+        try:
+            response = self.hook.create(self.kind, final)
+        except Exception as err:
+            # An earlier attempt's create may have reached SageMaker even though its answer never
+            # reached us: if the job that holds the name is ours, it is the one to wait for.
+            if error_code(err) != "ResourceInUse":
+                raise
+            existing = self.hook.describe(self.kind, name)
+            if not naming.owned_by(self.hook.list_tags(existing[self.kind.arn_key]), identity):
+                raise
+            self.log.info("%s %s was already created by this task instance: reattaching", self.kind.label, name)
+            return existing
         region = self.hook.region_name
         url = (tuning_job_url if self.kind.name == "tuning" else training_job_url)(region, name) if region else ""
         self.log.info("Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
@@ -45,7 +45,7 @@ class SageMakerCreateModelOperator(BaseOperator):
         "aws_conn_id",
         "region_name",
     )
-    template_fields_renderers = {"environment": "json", "vpc_config": "json", "tags": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {"environment": "json", "vpc_config": "json", "tags": "json"}
     ui_color = "#ede4ff"
 
     def __init__(

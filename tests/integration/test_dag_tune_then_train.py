@@ -24,10 +24,9 @@ def load_dag(dag_id: str):
 
 
 def xcom(run, task_id: str, key: str = "return_value"):
-    from sqlalchemy import select
-
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
+    from sqlalchemy import select
 
     with create_session() as session:
         value = session.scalars(

@@ -38,10 +38,7 @@ def test_provider_info_validates_against_airflows_schema():
 
 
 def test_public_names_are_pinned():
-    import airflow_sm_provider.hooks as hooks
-    import airflow_sm_provider.operators as operators
-    import airflow_sm_provider.sensors as sensors
-    import airflow_sm_provider.triggers as triggers
+    from airflow_sm_provider import hooks, operators, sensors, triggers
 
     assert set(operators.__all__) >= {"SageMakerTrainingOperator", "SageMakerTuningOperator"}
     assert set(sensors.__all__) == {"SageMakerTrainingSensor", "SageMakerTuningSensor"}

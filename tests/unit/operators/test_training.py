@@ -323,3 +323,16 @@ def test_a_typed_spec_config_renders_to_the_same_request(sagemaker_stub):
 
     assert operator(config=spec).execute(context())["training_job_name"] == name
     sagemaker_stub.assert_no_pending_responses()
+
+
+def test_create_answering_resource_in_use_for_our_own_job_reattaches(sagemaker_stub):
+    name = base_name()
+    mine = training_description(name)
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_client_error("create_training_job", "ResourceInUse", "Training job names must be unique")
+    sagemaker_stub.add_response("describe_training_job", mine, {"TrainingJobName": name})
+    sagemaker_stub.add_response("list_tags", {"Tags": naming.TaskIdentity.from_context(context()).tags()}, {"ResourceArn": mine["TrainingJobArn"]})
+    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+
+    assert operator().execute(context())["status"] == "Completed"
+    sagemaker_stub.assert_no_pending_responses()

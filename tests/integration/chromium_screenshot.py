@@ -1,0 +1,159 @@
+"""Headless Chromium screenshots of a logged-in Airflow page, for people to look at.
+
+Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: commands
+on fd 3, replies on fd 4, each a JSON message ended by a NUL byte), so no extra package is
+needed. The pipe lets us do what command-line ``--screenshot`` cannot: set the auth cookie the
+Airflow UI reads, and wait until the page shows what we want instead of for a fixed time.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+# Flags for a sandbox with no network besides loopback (see the machine notes): without the
+# background-networking ones Chromium keeps trying Google hosts.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+)
+
+
+def chromium_path() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+class DevToolsPipe:
+    """A minimal DevTools protocol client over Chromium's debugging pipe."""
+
+    def __init__(self, writer: Any, reader: Any) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._buffer = b""
+        self._next_id = 0
+
+    def call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> dict:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        self._writer.write(json.dumps(message).encode() + b"\0")
+        self._writer.flush()
+        while True:
+            reply = self._read_message()
+            if reply.get("id") == self._next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+
+    def _read_message(self) -> dict:
+        while b"\0" not in self._buffer:
+            chunk = self._reader.read1(65536)
+            if not chunk:
+                raise RuntimeError("chromium closed the debugging pipe")
+            self._buffer += chunk
+        message, self._buffer = self._buffer.split(b"\0", 1)
+        return json.loads(message)
+
+
+def screenshot(
+    url: str,
+    output: Path,
+    *,
+    cookies: list[dict[str, Any]],
+    ready_js: str,
+    width: int = 1600,
+    height: int = 1000,
+    timeout: float = 60.0,
+) -> bool:
+    """Load ``url`` with ``cookies`` set, wait until ``ready_js`` is true, save a PNG.
+
+    Returns whether the page became ready before ``timeout``; the PNG is saved either way, so a
+    page that never got ready can still be looked at.
+    """
+    binary = chromium_path()
+    if binary is None:
+        raise FileNotFoundError("chromium")
+    to_chrome_r, to_chrome_w = os.pipe()
+    from_chrome_r, from_chrome_w = os.pipe()
+    with tempfile.TemporaryDirectory(prefix="sm-chromium-") as profile:
+        # Chromium expects the pipe on fds 3 and 4 exactly; a shell puts it there before exec.
+        high_r, high_w = os.dup(to_chrome_r), os.dup(from_chrome_w)
+        command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
+                   "--remote-debugging-pipe", "about:blank"]
+        process = subprocess.Popen(
+            ["/bin/sh", "-c", f'exec "$@" 3<&{high_r} 4>&{high_w}', "sh", *command],
+            pass_fds=(high_r, high_w),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        for fd in (to_chrome_r, from_chrome_w, high_r, high_w):
+            os.close(fd)
+        writer = os.fdopen(to_chrome_w, "wb")
+        reader = os.fdopen(from_chrome_r, "rb")
+        try:
+            devtools = DevToolsPipe(writer, reader)
+            devtools.call("Storage.setCookies", {"cookies": cookies})
+            target = devtools.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+            session = devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            devtools.call(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+                session,
+            )
+            devtools.call("Page.navigate", {"url": url}, session)
+            ready = False
+            deadline = time.monotonic() + timeout
+            while not ready and time.monotonic() < deadline:
+                result = devtools.call(
+                    "Runtime.evaluate", {"expression": f"Boolean({ready_js})", "returnByValue": True}, session
+                )
+                ready = bool(result.get("result", {}).get("value"))
+                if not ready:
+                    time.sleep(0.5)
+            if ready:
+                # The check passes on the first matching frame; let pending renders and
+                # transitions land (a requestAnimationFrame round trip, not a fixed wait).
+                devtools.call(
+                    "Runtime.evaluate",
+                    {"expression": "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))",
+                     "awaitPromise": True},
+                    session,
+                )
+            shot = devtools.call("Page.captureScreenshot", {"format": "png"}, session)
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(base64.b64decode(shot["data"]))
+            try:
+                devtools.call("Browser.close")
+            except RuntimeError:
+                pass
+            return ready
+        finally:
+            writer.close()
+            reader.close()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=15)
+            # Renderer and zygote processes share Chromium's session; none may outlive it.
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
