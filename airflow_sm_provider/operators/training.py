@@ -34,15 +34,30 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
         task instance did not start; ``"timestamp"`` appends a timestamp instead.
     :param stop_job_on_kill: Stop the job when the task is killed (worker or triggerer).
     :param deferrable: Wait in the triggerer instead of holding a worker slot.
+    :param print_log: Accepted for compatibility with the amazon provider; logs are linked, not copied.
+    :param check_if_job_exists: Accepted for compatibility; the job is always looked up.
     """
 
     kind = TRAINING
     template_fields = ("config", "hyperparameters", "aws_conn_id", "region_name")
     operator_extra_links = (SageMakerTrainingJobLink(), SageMakerTrainingLogsLink())
 
-    def __init__(self, *, config: Any, hyperparameters: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        config: Any,
+        hyperparameters: Any = None,
+        print_log: bool = True,
+        check_if_job_exists: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(config=config, **kwargs)
         self.hyperparameters = hyperparameters
+        # Accepted so DAGs written for the amazon provider's operator only change their import.
+        # The job is always looked up (that is what lets a retry reattach), and its logs are
+        # one click away through the CloudWatch link rather than copied into the task log.
+        self.print_log = print_log
+        self.check_if_job_exists = check_if_job_exists
 
     def build_request(self, context: Context) -> dict[str, Any]:
         from airflow_sm_provider.specs import render_request

@@ -336,3 +336,21 @@ def test_create_answering_resource_in_use_for_our_own_job_reattaches(sagemaker_s
 
     assert operator().execute(context())["status"] == "Completed"
     sagemaker_stub.assert_no_pending_responses()
+
+
+def test_the_amazon_providers_training_arguments_are_accepted():
+    from airflow.providers.amazon.aws.operators.sagemaker import SageMakerTrainingOperator as Incumbent
+
+    kwargs = {
+        "config": training_config(),
+        "aws_conn_id": "aws_default",
+        "wait_for_completion": True,
+        "print_log": True,
+        "check_interval": 30,
+        "max_ingestion_time": None,
+        "check_if_job_exists": True,
+        "action_if_job_exists": "timestamp",
+        "deferrable": False,
+    }
+    Incumbent(task_id="incumbent", **kwargs)  # the same call both ways
+    assert operator(**kwargs).action_if_job_exists == "timestamp"
