@@ -9,6 +9,7 @@ Airflow UI reads, and wait until the page shows what we want instead of for a fi
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import shutil
@@ -92,12 +93,14 @@ def screenshot(
     to_chrome_r, to_chrome_w = os.pipe()
     from_chrome_r, from_chrome_w = os.pipe()
     with tempfile.TemporaryDirectory(prefix="sm-chromium-") as profile:
-        # Chromium expects the pipe on fds 3 and 4 exactly; a shell puts it there before exec.
-        high_r, high_w = os.dup(to_chrome_r), os.dup(from_chrome_w)
+        # Chromium expects the pipe on fds 3 and 4 exactly; bash puts it there before exec. The
+        # copies sit at 10 or above so that neither is itself 3 or 4 (and dash, which cannot
+        # redirect such fds, is not asked to).
+        high_r, high_w = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chrome_r, from_chrome_w))
         command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
                    "--remote-debugging-pipe", "about:blank"]
         process = subprocess.Popen(
-            ["/bin/sh", "-c", f'exec "$@" 3<&{high_r} 4>&{high_w}', "sh", *command],
+            ["bash", "-c", f'exec "$@" 3<&{high_r} 4>&{high_w}', "bash", *command],
             pass_fds=(high_r, high_w),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
