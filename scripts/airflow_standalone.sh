@@ -34,14 +34,12 @@ mkdir -p "$STATE/home" "$STATE/sm-home" "$LOGS" "$DATA"
 export PATH="$VENV_BIN:$PATH"
 
 declare -a NAMES=() PIDS=()
-VARIABLES_PID=""
 
 say() { printf '[airflow-local] %s\n' "$*"; }
 
 stop_all() {
   trap - INT TERM EXIT
   local i pid deadline
-  [ -n "$VARIABLES_PID" ] && { kill -TERM -- "-$VARIABLES_PID" 2>/dev/null || true; }
   [ "${#PIDS[@]}" -eq 0 ] && return 0
   say "stopping ${NAMES[*]}"
   # Newest first: the API server and triggerer go before the scheduler, the backend (which
@@ -140,25 +138,11 @@ fi
 say "migrating the metadata DB in $AIRFLOW_HOME"
 airflow db migrate >"$LOGS/db-migrate.log" 2>&1 || fail "airflow db migrate failed" db-migrate
 
-# Seeded on every start, so they follow this checkout; an exported AIRFLOW_VAR_* still wins.
-"$PY" - "$STATE/variables.json" "$DATA" <<'EOF'
-import json, pathlib, sys
-
-target, data = sys.argv[1], pathlib.Path(sys.argv[2])
-variables = {f"sm_retraining_{name}_uri": (data / name).as_uri() for name in ("data", "code", "output")}
-variables["sm_retraining_max_trials"] = "6"
-pathlib.Path(target).write_text(json.dumps(variables, indent=2) + "\n")
-EOF
-
 # --- the Airflow components ------------------------------------------------------------------
 start dag-processor airflow dag-processor
 start scheduler airflow scheduler --skip-serve-logs
 start triggerer airflow triggerer --skip-serve-logs
 start api-server airflow api-server --host 127.0.0.1 --port "$PORT"
-# The import runs while the components start up; it has finished before we report ready.
-airflow variables import --action-on-existing-key overwrite "$STATE/variables.json" \
-  >"$LOGS/variables.log" 2>&1 &
-VARIABLES_PID=$!
 
 say "waiting for Airflow to report healthy on http://127.0.0.1:$PORT (up to ${START_TIMEOUT}s)"
 deadline=$((SECONDS + START_TIMEOUT))
@@ -181,8 +165,46 @@ do
   sleep 1
 done
 
-wait "$VARIABLES_PID" || fail "importing the Variables failed" variables
-VARIABLES_PID=""
+# The DAG's Variables, seeded on every start through the REST API (no extra Airflow process to
+# import), so they follow this checkout; they show under Admin > Variables, and an exported
+# AIRFLOW_VAR_* still wins over them.
+"$PY" - "http://127.0.0.1:$PORT" "$PASSWORDS" "$DATA" >"$LOGS/variables.log" 2>&1 <<'EOF' ||
+import json, pathlib, sys, time, urllib.error, urllib.request
+
+base, passwords, data = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+
+
+def call(method, path, body, token=None):
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(), method=method,
+                                     headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    # On SQLite a write can fail with "database is locked" (a 500) while another component
+    # holds the lock: try again for a while.
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as error:
+            if error.code < 500 or time.monotonic() > deadline:
+                raise
+            print(f"{method} {path}: {error.code}, retrying", flush=True)
+            time.sleep(1)
+
+
+# In all-admins mode there is no password file and /auth/token ignores the credentials.
+password = json.loads(passwords.read_text())["admin"] if passwords.exists() else ""
+token = call("POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
+variables = {f"sm_retraining_{name}_uri": (data / name).as_uri() for name in ("data", "code", "output")}
+variables["sm_retraining_max_trials"] = "6"
+entities = [{"key": key, "value": value} for key, value in variables.items()]
+result = call("PATCH", "/api/v2/variables",
+              {"actions": [{"action": "create", "entities": entities, "action_on_existence": "overwrite"}]}, token)
+print(json.dumps(result))
+sys.exit(1 if result.get("create", {}).get("errors") else 0)
+EOF
+  fail "seeding the Variables failed" variables
 
 cat <<EOF
 

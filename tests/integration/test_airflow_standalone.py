@@ -147,20 +147,18 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 
 @pytest.fixture(scope="module")
 def api(stack: Stack) -> Iterator[httpx.Client]:
-    """A client logged in as the script's ``admin`` user, once every component is healthy."""
+    """A client logged in as the script's ``admin`` user, once the script says it is ready."""
+
+    def ready() -> bool:
+        if stack.script.poll() is not None:
+            pytest.fail(f"the script exited with {stack.script.returncode}\n{stack.diagnostics()}")
+        return f"Airflow UI:   {stack.url}/" in stack.output.read_text(errors="replace")
+
+    poll(ready, START_DEADLINE + 30, "the script did not report ready", on_timeout=stack.diagnostics)
     with httpx.Client(base_url=stack.url, timeout=30) as client:
-
-        def healthy() -> bool:
-            if stack.script.poll() is not None:
-                pytest.fail(f"the script exited with {stack.script.returncode}\n{stack.diagnostics()}")
-            try:
-                health = client.get("/api/v2/monitor/health").json()
-            except (httpx.HTTPError, ValueError):
-                return False
-            parts = ("metadatabase", "scheduler", "triggerer", "dag_processor")
-            return all((health.get(part) or {}).get("status") == "healthy" for part in parts)
-
-        poll(healthy, START_DEADLINE, "Airflow did not report healthy", on_timeout=stack.diagnostics)
+        health = client.get("/api/v2/monitor/health").json()
+        for part in ("metadatabase", "scheduler", "triggerer", "dag_processor"):
+            assert health[part]["status"] == "healthy", health
         password = json.loads((stack.state / "simple_auth_manager_passwords.json").read_text())["admin"]
         response = client.post("/auth/token", json={"username": "admin", "password": password})
         assert response.status_code == 201, response.text
@@ -201,6 +199,13 @@ def test_login_with_a_wrong_password_is_refused(stack: Stack, api: httpx.Client)
     with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
         assert anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
         assert anonymous.get(f"/api/v2/dags/{DAG_ID}").status_code == 401
+
+
+def test_variables_point_the_dag_at_the_stacks_own_data_dirs(stack: Stack, api: httpx.Client):
+    for name in ("data", "code", "output"):
+        response = api.get(f"/api/v2/variables/sm_retraining_{name}_uri")
+        assert response.status_code == 200, response.text
+        assert response.json()["value"] == (stack.state / "data" / name).as_uri()
 
 
 def test_triggered_run_succeeds_with_the_budget_from_the_environment(finished_run: Run, api: httpx.Client):
