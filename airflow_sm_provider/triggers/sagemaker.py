@@ -5,8 +5,8 @@ from :mod:`airflow_sm_provider.jobs`. A trigger does not call SageMaker itself: 
 job with the process-wide poller of its loop, connection and region
 (:mod:`airflow_sm_provider.triggers.poller`), which learns the status of every watched job with
 a constant number of calls per interval and hands each trigger only its own job's updates.
-Events always have the shape built by :func:`job_event`: ``{"status": "success" | "failed" | "timeout" | "error", "kind", "job_name", "job_status",
-"message"}``. The operator re-describes the job on resume to build its XCom, so events stay small.
+Events always have the shape built by :func:`job_event`: ``{"status": "success" | "failed" |
+"timeout" | "error", "kind", "job_name", "job_status", "message"}``. The operator re-describes the job on resume to build its XCom, so events stay small.
 
 ``on_kill`` stops the job only when a user acts on the deferred task (mark failed / success,
 clear); a triggerer restart or a move to another triggerer runs only ``cleanup``, which leaves

@@ -64,8 +64,9 @@ def aio_stub(monkeypatch):
 
 
 async def first_event(trigger):
-    async for event in trigger.run():
-        return event.payload
+    async with contextlib.aclosing(trigger.run()) as events:
+        async for event in events:
+            return event.payload
     raise AssertionError("trigger ended without an event")
 
 
@@ -138,12 +139,13 @@ def test_non_transient_error_ends_with_an_error_event(aio_stub):
     assert "AccessDenied" in event["message"]
 
 
-def test_timeout_produces_a_clear_timeout_event(aio_stub):
+def test_timeout_produces_a_clear_timeout_event_once_the_status_is_known(aio_stub):
     aio_stub.add_response(*DESCRIBE_ARGS("training", "InProgress"))
-    trigger = SageMakerTrainingTrigger(job_name="j", poll_interval=0, timeout_at=time.time() - 1)
+    trigger = SageMakerTrainingTrigger(job_name="j", poll_interval=3600, timeout_at=time.time() - 1)
     event = aio_stub.run(lambda: first_event(trigger))
     assert event["status"] == "timeout"
     assert "max_ingestion_time" in event["message"]
+    assert trigger.last_status == "InProgress"  # the job was looked at once, and left running
 
 
 @pytest.mark.parametrize("kind", ["training", "tuning"])
