@@ -37,6 +37,7 @@ declare -a NAMES=() PIDS=()
 
 say() { printf '[airflow-local] %s\n' "$*"; }
 
+# shellcheck disable=SC2317  # reached through the traps below
 stop_all() {
   trap - INT TERM EXIT
   local i pid deadline
@@ -132,6 +133,7 @@ if chosen or not current.get("admin"):
         json.dump(current, stream)
 EOF
   )
+  unset SM_AIRFLOW_PASSWORD  # the components read the file; keep it out of their environment
   LOGIN="user admin; password in $PASSWORDS"
 fi
 

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,7 +117,7 @@ def stop_process_tree(process: subprocess.Popen[bytes]) -> None:
             pass
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def stack(tmp_path_factory) -> Iterator[Stack]:
     state = tmp_path_factory.mktemp("airflow-standalone")
     port = free_port()
@@ -145,7 +146,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         stop_process_tree(script)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def api(stack: Stack) -> Iterator[httpx.Client]:
     """A client logged in as the script's ``admin`` user, once the script says it is ready."""
 
@@ -166,9 +167,8 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-@pytest.fixture(scope="module")
-def finished_run(stack: Stack, api: httpx.Client) -> Run:
-    """``sagemaker_retraining`` triggered through the REST API and waited for."""
+def trigger_and_wait(stack: Stack, api: httpx.Client) -> Run:
+    """Unpause ``sagemaker_retraining``, trigger it through the REST API and wait for the run."""
 
     def parsed() -> bool:
         errors = api.get("/api/v2/importErrors").json()["import_errors"]
@@ -195,50 +195,7 @@ def finished_run(stack: Stack, api: httpx.Client) -> Run:
     return run
 
 
-def test_login_with_a_wrong_password_is_refused(stack: Stack, api: httpx.Client):
-    with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
-        assert anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
-        assert anonymous.get(f"/api/v2/dags/{DAG_ID}").status_code == 401
-
-
-def test_variables_point_the_dag_at_the_stacks_own_data_dirs(stack: Stack, api: httpx.Client):
-    for name in ("data", "code", "output"):
-        response = api.get(f"/api/v2/variables/sm_retraining_{name}_uri")
-        assert response.status_code == 200, response.text
-        assert response.json()["value"] == (stack.state / "data" / name).as_uri()
-
-
-def test_triggered_run_succeeds_with_the_budget_from_the_environment(finished_run: Run, api: httpx.Client):
-    tuning = finished_run.xcom("tune")
-    assert tuning["status"] == "Completed"
-    assert sum(tuning["training_job_status_counters"].values()) == 2
-    assert finished_run.xcom("report")["model_name"]
-    # The local stack turns the @weekly schedule off: the triggered run is the only one.
-    runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns").json()
-    assert [run["dag_run_id"] for run in runs["dag_runs"]] == [finished_run.run_id]
-
-
-def test_extra_links_resolve_to_the_jobs_console_pages(finished_run: Run):
-    console = f"https://{REGION}.console.aws.amazon.com"
-    tuning_job = finished_run.xcom("tune")["tuning_job_name"]
-    training_job = finished_run.xcom("train_final")["training_job_name"]
-
-    tune_links = finished_run.links("tune")
-    train_links = finished_run.links("train_final")
-
-    assert tune_links["SageMaker Tuning Job"] == (
-        f"{console}/sagemaker/home?region={REGION}#/hyper-tuning-jobs/{tuning_job}"
-    )
-    assert train_links["SageMaker Training Job"] == f"{console}/sagemaker/home?region={REGION}#/jobs/{training_job}"
-    logs = train_links["SageMaker Training Logs"]
-    assert logs.startswith(f"{console}/cloudwatch/home?region={REGION}#logsV2:log-groups/")
-    assert logs.endswith(training_job)
-
-
-def test_grid_view_screenshot_is_saved_for_people_to_look_at(stack: Stack, finished_run: Run, api: httpx.Client):
-    if chromium_path() is None:
-        pytest.skip("chromium is not installed (apt-get install -y chromium): no grid screenshot taken")
-    token = api.headers["Authorization"].removeprefix("Bearer ")
+def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
     target = ARTIFACTS / "airflow_standalone_grid.png"
     target.unlink(missing_ok=True)
     # The UI reads the same JWT from its `_token` cookie; the page is ready once the run and
@@ -248,14 +205,57 @@ def test_grid_view_screenshot_is_saved_for_people_to_look_at(stack: Stack, finis
         " return ['prepare_data', 'tune', 'train_final', 'register_model', 'report'].every(n => t.includes(n))"
         " && t.includes('Success') && !/Running|Queued|Deferred|Scheduled|No Status/.test(t); })()"
     )
-
     ready = screenshot(
-        f"{stack.url}/dags/{DAG_ID}/runs/{quote(finished_run.run_id, safe='')}",
+        f"{stack.url}/dags/{DAG_ID}/runs/{quote(run.run_id, safe='')}",
         target,
         cookies=[{"name": "_token", "value": token, "url": stack.url, "path": "/"}],
         ready_js=ready_js,
         timeout=90,
     )
-
     assert ready, f"the grid view never showed the finished run; see {target}"
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    return target
+
+
+# One test on one stack: the steps share a DAG run that takes minutes, and separate tests could
+# be spread over pytest-xdist workers, each starting its own Airflow.
+def test_dag_triggered_over_rest_succeeds_and_its_links_resolve(stack: Stack, api: httpx.Client):
+    with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
+        assert anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
+        assert anonymous.get(f"/api/v2/dags/{DAG_ID}").status_code == 401
+    for name in ("data", "code", "output"):
+        response = api.get(f"/api/v2/variables/sm_retraining_{name}_uri")
+        assert response.status_code == 200, response.text
+        assert response.json()["value"] == (stack.state / "data" / name).as_uri()
+
+    run = trigger_and_wait(stack, api)
+
+    tuning = run.xcom("tune")
+    assert tuning["status"] == "Completed"
+    # the budget exported as AIRFLOW_VAR_SM_RETRAINING_MAX_TRIALS wins over the seeded Variable
+    assert sum(tuning["training_job_status_counters"].values()) == 2
+    assert run.xcom("report")["model_name"]
+    # The local stack turns the @weekly schedule off: the triggered run is the only one.
+    runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns").json()
+    assert [other["dag_run_id"] for other in runs["dag_runs"]] == [run.run_id]
+
+    console = f"https://{REGION}.console.aws.amazon.com"
+    training_job = run.xcom("train_final")["training_job_name"]
+    tune_links = run.links("tune")
+    train_links = run.links("train_final")
+    assert tune_links["SageMaker Tuning Job"] == (
+        f"{console}/sagemaker/home?region={REGION}#/hyper-tuning-jobs/{tuning['tuning_job_name']}"
+    )
+    assert train_links["SageMaker Training Job"] == f"{console}/sagemaker/home?region={REGION}#/jobs/{training_job}"
+    logs = train_links["SageMaker Training Logs"]
+    assert logs.startswith(f"{console}/cloudwatch/home?region={REGION}#logsV2:log-groups/")
+    assert logs.endswith(training_job)
+
+    if chromium_path() is None:
+        warnings.warn(
+            "chromium is not installed (apt-get install -y chromium): no grid screenshot taken",
+            UserWarning,
+            stacklevel=1,
+        )
+        return
+    save_grid_screenshot(stack, run, api.headers["Authorization"].removeprefix("Bearer "))
