@@ -3,7 +3,9 @@
 # here: a suite that silently collects nothing must not pass CI.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers: most tests wait on real processes (training jobs, Airflow components), so the
+# suite's wall time halves on a 2-core machine. Each worker has its own AIRFLOW_HOME.
+.venv/bin/python -m pytest -q -p no:cacheprovider -n "${PYTEST_WORKERS:-2}" "$@"
 status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests" >&2
