@@ -132,7 +132,8 @@ class JobPoller:
         return min((w.poll_interval for job in self.jobs.values() for w in job.watches), default=30.0)
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._main(), name=f"sagemaker-{self.kind.name}-poller")
+        loop = asyncio.get_running_loop()
+        self._task = loop.create_task(self._main(), name=f"sagemaker-{self.kind.name}-poller")
 
     @property
     def running(self) -> bool:
@@ -176,7 +177,8 @@ class JobPoller:
                 self.ticks += 1
                 await self._refresh()
                 continue
-            retry = min((j.retry_at for j in self.jobs.values() if j.as_of is None and not j.ended), default=next_tick)
+            unresolved = (j.retry_at for j in self.jobs.values() if j.as_of is None and not j.ended)
+            retry = min(unresolved, default=next_tick)
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, min(next_tick, retry) - now))
@@ -209,7 +211,9 @@ class JobPoller:
     async def _list(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
         token = None
         while True:
-            page = await self._call(self.kind.list_operation, MaxResults=100, **kwargs, **responses.page_args(token))
+            page = await self._call(
+                self.kind.list_operation, MaxResults=100, **kwargs, **responses.page_args(token)
+            )
             yield page
             token = page.get("NextToken")
             if not token:
@@ -220,7 +224,8 @@ class JobPoller:
         wanted = set(names)
         pages = 0
         try:
-            async for page in self._list(StatusEquals="InProgress", SortBy="CreationTime", SortOrder="Descending"):
+            newest_first = {"SortBy": "CreationTime", "SortOrder": "Descending"}
+            async for page in self._list(StatusEquals="InProgress", **newest_first):
                 pages += 1
                 as_of = responses.server_time(page)
                 for summary in page.get(self.kind.list_key, []):

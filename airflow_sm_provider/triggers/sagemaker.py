@@ -6,7 +6,8 @@ job with the process-wide poller of its loop, connection and region
 (:mod:`airflow_sm_provider.triggers.poller`), which learns the status of every watched job with
 a constant number of calls per interval and hands each trigger only its own job's updates.
 Events always have the shape built by :func:`job_event`: ``{"status": "success" | "failed" |
-"timeout" | "error", "kind", "job_name", "job_status", "message"}``. The operator re-describes the job on resume to build its XCom, so events stay small.
+"timeout" | "error", "kind", "job_name", "job_status", "message"}``. The operator re-describes the
+job on resume to build its XCom, so events stay small.
 
 ``on_kill`` stops the job only when a user acts on the deferred task (mark failed / success,
 clear); a triggerer restart or a move to another triggerer runs only ``cleanup``, which leaves
@@ -29,10 +30,18 @@ from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome, classif
 STOP_TIMEOUT = 30.0
 
 
-def job_event(kind: JobKind, job_name: str, status: str, job_status: str | None, message: str) -> TriggerEvent:
+def job_event(
+    kind: JobKind, job_name: str, status: str, job_status: str | None, message: str
+) -> TriggerEvent:
     """The one place trigger events are built."""
     return TriggerEvent(
-        {"status": status, "kind": kind.name, "job_name": job_name, "job_status": job_status, "message": message}
+        {
+            "status": status,
+            "kind": kind.name,
+            "job_name": job_name,
+            "job_status": job_status,
+            "message": message,
+        }
     )
 
 
@@ -98,7 +107,8 @@ class SageMakerJobTrigger(BaseTrigger):
         from airflow_sm_provider.triggers.poller import watch
 
         last_progress = None
-        async with watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval) as sub:
+        subscription = watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval)
+        async with subscription as sub:
             while True:
                 remaining = None if self.timeout_at is None else self.timeout_at - time.time()
                 if remaining is not None and remaining <= 0 and self.last_status is not None:

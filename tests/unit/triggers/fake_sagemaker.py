@@ -64,8 +64,8 @@ class FakeSageMaker:
     def _job(self, kind: str, name: str) -> dict[str, Any]:
         job = self.jobs.get(name)
         if job is None or job["kind"] != kind:
-            raise ClientError({"Error": {"Code": "ValidationException", "Message": "Requested resource not found"},
-                               "ResponseMetadata": {"HTTPStatusCode": 400}}, "Describe")
+            error = {"Code": "ValidationException", "Message": "Requested resource not found"}
+            raise ClientError({"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}, "Describe")
         return job
 
     def _describe(self, kind: str, **kwargs: Any) -> dict[str, Any]:

@@ -104,7 +104,8 @@ def test_api_calls_per_interval_stay_constant_as_triggers_are_added(fake):
 
 
 def test_each_trigger_gets_exactly_its_own_event(fake):
-    outcomes = {f"job-{i}": ["Completed", "Failed", "Stopped", "Completed", "InProgress"][i % 5] for i in range(50)}
+    cycle = ["Completed", "Failed", "Stopped", "Completed", "InProgress"]
+    outcomes = {f"job-{i}": cycle[i % 5] for i in range(50)}
     for name in outcomes:
         fake.add("training", name)
 

@@ -14,7 +14,10 @@ from airflow_sm_provider.triggers import clients
 from tests.unit.sample_requests import training_description, tuning_description
 
 TRIGGERS = {"training": SageMakerTrainingTrigger, "tuning": SageMakerTuningTrigger}
-DESCRIBE = {"training": ("describe_training_job", "TrainingJobName"), "tuning": ("describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName")}
+DESCRIBE = {
+    "training": ("describe_training_job", "TrainingJobName"),
+    "tuning": ("describe_hyper_parameter_tuning_job", "HyperParameterTuningJobName"),
+}
 STOP = {"training": "stop_training_job", "tuning": "stop_hyper_parameter_tuning_job"}
 
 
@@ -73,7 +76,12 @@ async def first_event(trigger):
 @pytest.mark.parametrize("kind", ["training", "tuning"])
 def test_serialize_round_trips_with_json_native_kwargs(kind):
     trigger = TRIGGERS[kind](
-        job_name="j", aws_conn_id="aws_x", region_name="eu-west-1", poll_interval=15, timeout_at=1.5e9, stop_job_on_kill=False
+        job_name="j",
+        aws_conn_id="aws_x",
+        region_name="eu-west-1",
+        poll_interval=15,
+        timeout_at=1.5e9,
+        stop_job_on_kill=False,
     )
     classpath, kwargs = trigger.serialize()
     assert json.loads(json.dumps(kwargs)) == kwargs
@@ -84,7 +92,9 @@ def test_serialize_round_trips_with_json_native_kwargs(kind):
 
 
 def test_designs_minimal_constructor_works():
-    trigger = SageMakerTrainingTrigger(job_name="j", aws_conn_id="aws_default", region_name=None, poll_interval=30)
+    trigger = SageMakerTrainingTrigger(
+        job_name="j", aws_conn_id="aws_default", region_name=None, poll_interval=30
+    )
     assert trigger.serialize()[1]["timeout_at"] is None
 
 
@@ -133,7 +143,9 @@ def test_transient_errors_are_retried_not_fatal(aio_stub):
 
 
 def test_non_transient_error_ends_with_an_error_event(aio_stub):
-    aio_stub.add_client_error("describe_training_job", "AccessDeniedException", "no access", http_status_code=403)
+    aio_stub.add_client_error(
+        "describe_training_job", "AccessDeniedException", "no access", http_status_code=403
+    )
     event = aio_stub.run(lambda: first_event(SageMakerTrainingTrigger(job_name="j", poll_interval=0)))
     assert event["status"] == "error"
     assert "AccessDenied" in event["message"]
@@ -156,7 +168,8 @@ def test_on_kill_stops_the_job(aio_stub, kind):
 
 
 def test_on_kill_with_stop_job_on_kill_false_makes_no_call(aio_stub):
-    aio_stub.run(lambda: SageMakerTrainingTrigger(job_name="j", poll_interval=0, stop_job_on_kill=False).on_kill())
+    trigger = SageMakerTrainingTrigger(job_name="j", poll_interval=0, stop_job_on_kill=False)
+    aio_stub.run(trigger.on_kill)
 
 
 def test_cleanup_as_on_triggerer_restart_never_stops_the_job(aio_stub):
