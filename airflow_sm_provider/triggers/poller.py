@@ -225,16 +225,17 @@ class JobPoller:
         pages = 0
         try:
             newest_first = {"SortBy": "CreationTime", "SortOrder": "Descending"}
-            async for page in self._list(StatusEquals="InProgress", **newest_first):
-                pages += 1
-                as_of = responses.server_time(page)
-                for summary in page.get(self.kind.list_key, []):
-                    name = summary[self.kind.name_key]
-                    if name in wanted:
-                        wanted.discard(name)
-                        self._observe(name, summary, as_of)
-                if not wanted or pages >= len(wanted):  # more pages would cost more than Describes
-                    break
+            async with contextlib.aclosing(self._list(StatusEquals="InProgress", **newest_first)) as listing:
+                async for page in listing:
+                    pages += 1
+                    as_of = responses.server_time(page)
+                    for summary in page.get(self.kind.list_key, []):
+                        name = summary[self.kind.name_key]
+                        if name in wanted:
+                            wanted.discard(name)
+                            self._observe(name, summary, as_of)
+                    if not wanted or pages >= len(wanted):  # more pages would cost more than Describes
+                        break
         except Exception as err:
             self._list_failed(err)
         return [n for n in names if n in wanted]
