@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
@@ -30,13 +30,17 @@ class FakeSageMaker:
         self.stopped: list[str] = []
         self.refuse: dict[str, str] = {}  # operation -> error code
         self.closed = False
+        self.clock_skew = timedelta(0)  # the service's clock minus ours
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.clock_skew
 
     # -- test controls -----------------------------------------------------------------------
     def add(self, kind: str, name: str, status: str = "InProgress") -> None:
-        self.jobs[name] = {"kind": kind, "status": status, "modified": datetime.now(UTC)}
+        self.jobs[name] = {"kind": kind, "status": status, "modified": self.now()}
 
     def set_status(self, name: str, status: str) -> None:
-        self.jobs[name].update(status=status, modified=datetime.now(UTC))
+        self.jobs[name].update(status=status, modified=self.now())
 
     def total_calls(self) -> int:
         return sum(self.calls.values())
@@ -56,7 +60,7 @@ class FakeSageMaker:
                                    "ResponseMetadata": {"HTTPStatusCode": 400}}, method)
             response = getattr(self, f"_{verb}")(kind, **kwargs)
             response["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {
-                "date": format_datetime(datetime.now(UTC), usegmt=True)}}
+                "date": format_datetime(self.now(), usegmt=True)}}
             return response
 
         return call

@@ -11,6 +11,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
@@ -247,6 +248,53 @@ def test_a_restart_of_many_triggers_resolves_them_with_a_listing_not_a_describe_
     results = asyncio.run(main())
     assert all(events[0]["status"] == "success" for events in results)
     assert fake.calls[DESCRIBE] == 1  # only the job the InProgress listing did not show
+
+
+def test_sweeps_follow_the_services_clock_not_the_triggerers(fake):
+    """A triggerer whose clock runs an hour ahead would otherwise ask only for future changes."""
+    fake.clock_skew = timedelta(hours=-1)
+    names = [f"job-{i}" for i in range(10)]
+    for name in names:
+        fake.add("training", name)
+
+    async def main():
+        tasks = start(training_triggers(names))
+        await until(resolved(10))
+        for name in names:
+            fake.set_status(name, "Completed")
+        return await asyncio.wait_for(asyncio.gather(*tasks), 20)
+
+    results = asyncio.run(main())
+    assert all(events[0]["status"] == "success" for events in results)
+    assert fake.calls[DESCRIBE] == 0  # seen by the sweep, not by a fallback
+
+
+def test_a_change_during_a_failed_sweep_is_seen_by_the_next_one(fake):
+    names = [f"job-{i}" for i in range(10)]
+    for name in names:
+        fake.add("training", name)
+
+    async def main():
+        tasks = start(training_triggers(names))
+        await until(resolved(10))
+        fake.refuse[LIST] = "ThrottlingException"
+        fake.set_status("job-3", "Completed")
+        failed_at = fake.calls[LIST]
+        await until(lambda: fake.calls[LIST] >= failed_at + 3)  # a few sweeps throttled
+        del fake.refuse[LIST]
+        events = await asyncio.wait_for(tasks[3], 20)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return events
+
+    (event,) = asyncio.run(main())
+    assert (event["job_name"], event["status"]) == ("job-3", "success")
+    assert the_sweeps_stayed_on(fake)
+
+
+def the_sweeps_stayed_on(fake: FakeSageMaker) -> bool:
+    return fake.calls[DESCRIBE] == 0  # throttling is transient: no fallback to a Describe per job
 
 
 def test_without_list_permission_each_job_is_described_instead(fake):
