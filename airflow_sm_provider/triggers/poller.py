@@ -43,7 +43,7 @@ import asyncio
 import contextlib
 import logging
 import weakref
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -52,7 +52,7 @@ from airflow_sm_provider.jobs import TRAINING, JobKind, Outcome, classify
 from airflow_sm_provider.triggers import responses
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
+    from collections.abc import AsyncIterator, Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,13 @@ class Watch:
     job_name: str
     poll_interval: float
     updates: asyncio.Queue[Any] = field(default_factory=asyncio.Queue)
+    _leave: Callable[[], Awaitable[None]] | None = field(default=None, repr=False)
+
+    async def leave(self) -> None:
+        """Stop watching (idempotent); the last watcher to leave stops the poller and its client."""
+        leave, self._leave = self._leave, None
+        if leave is not None:
+            await leave()
 
 
 @dataclass(eq=False)
@@ -106,6 +113,10 @@ class JobPoller:
         self.calls: Counter[str] = Counter()
         #: Periodic status refreshes done (sweeps or rounds of Describes).
         self.ticks = 0
+        #: API calls made by each of the latest refreshes (newcomers' first status excluded),
+        #: and how many refreshes have finished.
+        self.calls_per_tick: deque[int] = deque(maxlen=100)
+        self.refreshes = 0
         self.sweeps_enabled = True
         self._client: Any = None
         self._wake = asyncio.Event()
@@ -175,7 +186,10 @@ class JobPoller:
             if now >= next_tick:
                 last_tick = now
                 self.ticks += 1
+                before = sum(self.calls.values())
                 await self._refresh()
+                self.calls_per_tick.append(sum(self.calls.values()) - before)
+                self.refreshes += 1
                 continue
             unresolved = (j.retry_at for j in self.jobs.values() if j.as_of is None and not j.ended)
             retry = min(unresolved, default=next_tick)
@@ -363,12 +377,17 @@ async def watch(
         poller = per_loop[key] = JobPoller(kind, aws_conn_id, region_name)
         poller.start()
     subscription = Watch(job_name, poll_interval)
-    poller.add(subscription)
-    try:
-        yield subscription
-    finally:
+
+    async def leave() -> None:
         poller.remove(subscription)
         if not poller.jobs:
             if per_loop.get(key) is poller:
                 del per_loop[key]
             await poller.stop()
+
+    subscription._leave = leave
+    poller.add(subscription)
+    try:
+        yield subscription
+    finally:
+        await subscription.leave()

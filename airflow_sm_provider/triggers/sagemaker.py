@@ -20,11 +20,14 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome, classify, progress
+
+if TYPE_CHECKING:
+    from airflow_sm_provider.triggers.poller import Watch
 
 #: Bound on how long on_kill may spend stopping the job.
 STOP_TIMEOUT = 30.0
@@ -78,6 +81,7 @@ class SageMakerJobTrigger(BaseTrigger):
         self.stop_job_on_kill = stop_job_on_kill
         #: The status seen at the last successful poll (not serialised; for logs and tests).
         self.last_status: str | None = None
+        self._watching: Watch | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -109,6 +113,7 @@ class SageMakerJobTrigger(BaseTrigger):
         last_progress = None
         subscription = watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval)
         async with subscription as sub:
+            self._watching = sub
             while True:
                 remaining = None if self.timeout_at is None else self.timeout_at - time.time()
                 if remaining is not None and remaining <= 0 and self.last_status is not None:
@@ -147,6 +152,15 @@ class SageMakerJobTrigger(BaseTrigger):
             f"SageMaker {self.kind.label} {self.job_name} was still running when "
             "max_ingestion_time elapsed; the job was left running",
         )
+
+    async def cleanup(self) -> None:
+        """Leave the shared poller even if ``run()`` was abandoned without being closed.
+
+        Leaving is idempotent: a ``run()`` that ended normally has already left. The job itself
+        is never touched here (a triggerer restart or a move also ends in ``cleanup``).
+        """
+        if self._watching is not None:
+            await self._watching.leave()
 
     async def on_kill(self) -> None:
         if not self.stop_job_on_kill:

@@ -65,13 +65,13 @@ def resolved(count: int) -> Callable[[], bool]:
     return check
 
 
-async def calls_per_tick(fake: FakeSageMaker, ticks: int = 4) -> float:
+async def calls_per_tick(ticks: int = 4) -> list[int]:
+    """The API calls of each of the next few periodic refreshes."""
     job_poller = the_poller()
-    await until(lambda: job_poller.ticks >= 1)
-    start_ticks, start_calls = job_poller.ticks, fake.total_calls()
-    await until(lambda: job_poller.ticks >= start_ticks + ticks)
-    # read both at a tick boundary: a tick's calls are made before the next tick is counted
-    return (fake.total_calls() - start_calls) / (job_poller.ticks - start_ticks)
+    seen = job_poller.refreshes
+    await until(lambda: job_poller.refreshes >= seen + ticks)
+    latest = list(job_poller.calls_per_tick)[-(job_poller.refreshes - seen):]
+    return latest[:ticks]
 
 
 def start(triggers) -> list[asyncio.Task]:
@@ -90,17 +90,17 @@ def test_api_calls_per_interval_stay_constant_as_triggers_are_added(fake):
     async def main():
         tasks = start(training_triggers(names[:10]))
         await until(resolved(10))
-        with_ten = await calls_per_tick(fake)
+        with_ten = await calls_per_tick()
         tasks += start(training_triggers(names[10:]))
         await until(resolved(50))
-        with_fifty = await calls_per_tick(fake)
+        with_fifty = await calls_per_tick()
         for name in names:
             fake.set_status(name, "Completed")
         await asyncio.gather(*tasks)
         return with_ten, with_fifty
 
     with_ten, with_fifty = asyncio.run(main())
-    assert with_ten == with_fifty == 1.0  # one List per interval, whatever the number of jobs
+    assert with_ten == with_fifty == [1, 1, 1, 1]  # one List per interval, whatever the number of jobs
     assert fake.calls[DESCRIBE] < 50  # newcomers were resolved in bulk, completions from summaries
 
 
@@ -182,6 +182,25 @@ def test_the_shared_client_closes_when_the_last_trigger_leaves(fake):
     assert len(fake.opened) == 1  # one client for twenty triggers
 
 
+def test_cleanup_leaves_the_poller_even_if_run_was_abandoned_unclosed(fake):
+    fake.add("training", "abandoned", status="Completed")
+
+    async def main():
+        trigger = SageMakerTrainingTrigger(job_name="abandoned", poll_interval=INTERVAL)
+        stream = trigger.run()
+        async for _event in stream:
+            break  # a host that takes the event and drops the generator without aclose()
+        assert clients.open_clients() == 1
+        await trigger.cleanup()
+        await trigger.cleanup()  # idempotent
+        state = clients.open_clients(), poller.pollers(), fake.closed
+        await stream.aclose()
+        return state
+
+    assert asyncio.run(main()) == (0, [], True)
+    assert fake.stopped == []
+
+
 def test_on_kill_of_one_trigger_stops_only_its_own_job(fake):
     names = [f"job-{i}" for i in range(10)]
     for name in names:
@@ -210,12 +229,12 @@ def test_a_lone_job_is_described_as_before_and_never_listed(fake):
     async def main():
         task = start(training_triggers(["solo"]))[0]
         await until(resolved(1))
-        per_tick = await calls_per_tick(fake)
+        per_tick = await calls_per_tick()
         fake.set_status("solo", "Completed")
         return per_tick, await task
 
     per_tick, events = asyncio.run(main())
-    assert per_tick == 1.0
+    assert per_tick == [1, 1, 1, 1]  # one Describe per interval, as a per-job poll
     assert fake.calls[LIST] == 0
     assert events[0]["status"] == "success"
 
