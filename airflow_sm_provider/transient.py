@@ -36,7 +36,8 @@ THROTTLING_CODES = frozenset(
 
 def is_transient(err: BaseException) -> bool:
     """True for throttling, 5xx and connection-level failures."""
-    from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError, HTTPClientError
+    from botocore.exceptions import ClientError, HTTPClientError
+    from botocore.exceptions import ConnectionError as BotoConnectionError
 
     if isinstance(err, ClientError):
         code = err.response.get("Error", {}).get("Code", "")

@@ -13,9 +13,8 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from botocore.config import Config
-
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from botocore.config import Config
 
 from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind
 

@@ -35,7 +35,7 @@ DAG_VARIABLES = ("data_uri", "output_uri", "role_arn", "image_uri", "instance_ty
 
 # $$ (a literal $), ${NAME...}, or $NAME, as compose reads them.
 _REFERENCE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
-_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$", re.S)
+_BRACED = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>.*))?$", re.DOTALL)
 
 
 def dotenv() -> dict[str, str]:

@@ -5,7 +5,16 @@ import json
 import botocore.session
 import pytest
 
-from airflow_sm_provider.jobs import KINDS, TRAINING, TUNING, Outcome, classify, progress, training_result, tuning_result
+from airflow_sm_provider.jobs import (
+    KINDS,
+    TRAINING,
+    TUNING,
+    Outcome,
+    classify,
+    progress,
+    training_result,
+    tuning_result,
+)
 from tests.unit.sample_requests import training_description, tuning_description
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
