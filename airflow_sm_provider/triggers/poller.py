@@ -8,9 +8,10 @@ of all of them with a number of API calls that does not grow with the number of 
   while nobody watched (triggerer restart, trigger moved to another triggerer) is still
   reported. A burst of newcomers (a triggerer starting a thousand triggers) is resolved instead
   by listing the InProgress jobs, newest first, never paging further than the Describes it saves.
-- **Then, every poll interval, one sweep**: ``List*Jobs(LastModifiedTimeAfter=...)`` from the
-  oldest time any watched job's status is known to be current (the server's clock, from the
-  response's ``Date`` header), minus :data:`SWEEP_OVERLAP`. Only the watched jobs whose status
+- **Then, every poll interval (a little more often: :data:`SWEEP_PERIOD`), one sweep**:
+  ``List*Jobs(LastModifiedTimeAfter=...)`` from the oldest time any watched job's status is
+  known to be current (the server's clock, from the response's ``Date`` header), minus
+  :data:`SWEEP_OVERLAP`. Only the watched jobs whose status
   changed are looked at, and only those whose summary cannot give the verdict (failures need
   their ``FailureReason``, a completed tuning job its best training job) are Described.
 - **A lone job is Described directly**, as a per-job poller would: one job costs no more and
@@ -67,6 +68,10 @@ BASELINE_MIN = 8
 DIRECT_LIMIT = 1
 #: Describes in flight at once (aiobotocore's default connection pool is 10).
 DESCRIBE_CONCURRENCY = 10
+#: Sweeps run this much more often than the shortest poll interval, so that a change is reported
+#: within the interval *including* the sweep's own time; one List costs little, and a lone job
+#: (Described directly) keeps exactly its interval.
+SWEEP_PERIOD = 0.9
 
 
 @dataclass(eq=False)
@@ -178,7 +183,7 @@ class JobPoller:
         while True:
             await asyncio.sleep(0)  # every pass yields, even when a refresh had nothing to call
             now = loop.time()
-            next_tick = last_tick + self.interval
+            next_tick = last_tick + self._period()
             if self._newcomers(now):
                 await asyncio.sleep(NEWCOMER_DELAY)  # let the rest of a burst arrive
                 await self._resolve(self._newcomers(loop.time()))
@@ -197,6 +202,13 @@ class JobPoller:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), max(0.0, min(next_tick, retry) - now))
 
+    def _sweeping(self) -> bool:
+        established = sum(1 for j in self.jobs.values() if j.as_of is not None and not j.ended)
+        return self.sweeps_enabled and established > DIRECT_LIMIT
+
+    def _period(self) -> float:
+        return self.interval * (SWEEP_PERIOD if self._sweeping() else 1.0)
+
     def _newcomers(self, now: float) -> list[str]:
         return [n for n, j in self.jobs.items() if j.as_of is None and not j.ended and j.retry_at <= now]
 
@@ -212,10 +224,10 @@ class JobPoller:
         established = [n for n, j in self.jobs.items() if j.as_of is not None and not j.ended]
         if not established:
             return
-        if not self.sweeps_enabled or len(established) <= DIRECT_LIMIT:
-            await self._describe_all(established)
-        else:
+        if self._sweeping():
             await self._sweep(established)
+        else:
+            await self._describe_all(established)
 
     # -- the API calls -------------------------------------------------------------------
     async def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
