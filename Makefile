@@ -39,6 +39,8 @@ airflow: setup
 
 bench: setup
 	$(PY) bench/local_overhead.py
+	$(PY) bench/import_cost.py
+	$(PY) bench/triggerer_scale.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .demo .pytest_cache
