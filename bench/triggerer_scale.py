@@ -73,7 +73,7 @@ def _preload(impl: str) -> None:
     """Import what the triggers will need, so the baseline includes code and excludes triggers."""
     if impl == "ours":
         import airflow_sm_provider.hooks.sagemaker  # noqa: F401
-        import airflow_sm_provider.triggers.poller  # noqa: F401
+        import airflow_sm_provider.triggers.registry  # noqa: F401
     else:
         import airflow.providers.amazon.aws.triggers.sagemaker  # noqa: F401
     import aiobotocore.session  # noqa: F401

@@ -1,7 +1,7 @@
 """Coalesced status polling: one poller per (event loop, connection, region, job kind).
 
 Every deferred trigger registers its job with the poller of its loop, connection, region and
-kind (:func:`watch`) and reads status updates from its own queue; the poller learns the status
+kind (:func:`airflow_sm_provider.triggers.registry.watch`) and reads status updates from its own queue; the poller learns the status
 of all of them with a number of API calls that does not grow with the number of jobs:
 
 - **A job's first status** comes from one Describe when its trigger starts, so a job that ended
@@ -43,7 +43,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import weakref
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -365,41 +364,3 @@ class JobPoller:
             job.ended = True
             for watch in job.watches:
                 watch.updates.put_nowait(err)
-
-
-_pollers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], JobPoller]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def pollers() -> list[JobPoller]:
-    """The pollers of the running loop (for tests and benchmarks)."""
-    return list(_pollers.get(asyncio.get_running_loop(), {}).values())
-
-
-@contextlib.asynccontextmanager
-async def watch(
-    kind: JobKind, aws_conn_id: str | None, region_name: str | None, job_name: str, poll_interval: float
-) -> AsyncIterator[Watch]:
-    """Watch one job through the shared poller of this loop; leave it on exit."""
-    per_loop = _pollers.setdefault(asyncio.get_running_loop(), {})
-    key = (kind.name, aws_conn_id, region_name)
-    poller = per_loop.get(key)
-    if poller is None or not poller.running:
-        poller = per_loop[key] = JobPoller(kind, aws_conn_id, region_name)
-        poller.start()
-    subscription = Watch(job_name, poll_interval)
-
-    async def leave() -> None:
-        poller.remove(subscription)
-        if not poller.jobs:
-            if per_loop.get(key) is poller:
-                del per_loop[key]
-            await poller.stop()
-
-    subscription._leave = leave
-    poller.add(subscription)
-    try:
-        yield subscription
-    finally:
-        await subscription.leave()

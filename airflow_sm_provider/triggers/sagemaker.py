@@ -108,7 +108,7 @@ class SageMakerJobTrigger(BaseTrigger):
             yield job_event(self.kind, self.job_name, "error", None, f"{type(err).__name__}: {err}")
 
     async def _watch(self) -> AsyncIterator[TriggerEvent]:
-        from airflow_sm_provider.triggers.poller import watch
+        from airflow_sm_provider.triggers.registry import watch
 
         last_progress = None
         subscription = watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval)

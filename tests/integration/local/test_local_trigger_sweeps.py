@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from airflow_sm_provider.triggers import SageMakerTrainingTrigger, poller
+from airflow_sm_provider.triggers import SageMakerTrainingTrigger, poller, registry
 
 pytestmark = pytest.mark.integration
 
@@ -51,9 +51,9 @@ def test_many_triggers_share_one_sweep_against_the_local_backend(
             return None
 
         tasks = [asyncio.ensure_future(one(name)) for name in expected]
-        while not poller.pollers():
+        while not registry.pollers():
             await asyncio.sleep(0.01)
-        seen.extend(poller.pollers())
+        seen.extend(registry.pollers())
         return await asyncio.wait_for(asyncio.gather(*tasks), 120)
 
     events = asyncio.run(main())

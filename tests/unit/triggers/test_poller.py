@@ -15,7 +15,13 @@ from datetime import timedelta
 
 import pytest
 
-from airflow_sm_provider.triggers import SageMakerTrainingTrigger, SageMakerTuningTrigger, clients, poller
+from airflow_sm_provider.triggers import (
+    SageMakerTrainingTrigger,
+    SageMakerTuningTrigger,
+    clients,
+    poller,
+    registry,
+)
 from tests.unit.triggers.fake_sagemaker import FakeSageMaker
 
 INTERVAL = 0.02
@@ -53,13 +59,13 @@ async def until(condition: Callable[[], bool], timeout: float = 20.0) -> None:
 
 
 def the_poller() -> poller.JobPoller:
-    (only,) = poller.pollers()
+    (only,) = registry.pollers()
     return only
 
 
 def resolved(count: int) -> Callable[[], bool]:
     def check() -> bool:
-        jobs = poller.pollers()[0].jobs if poller.pollers() else {}
+        jobs = registry.pollers()[0].jobs if registry.pollers() else {}
         return len(jobs) == count and all(job.as_of is not None for job in jobs.values())
 
     return check
@@ -175,7 +181,7 @@ def test_the_shared_client_closes_when_the_last_trigger_leaves(fake):
         assert clients.open_clients() == 1 and not fake.closed  # one user left
         fake.set_status(names[19], "Completed")
         await tasks[19]
-        return clients.open_clients(), poller.pollers()
+        return clients.open_clients(), registry.pollers()
 
     open_after, pollers_after = asyncio.run(main())
     assert (open_after, pollers_after, fake.closed) == (0, [], True)
@@ -193,7 +199,7 @@ def test_cleanup_leaves_the_poller_even_if_run_was_abandoned_unclosed(fake):
         assert clients.open_clients() == 1
         await trigger.cleanup()
         await trigger.cleanup()  # idempotent
-        state = clients.open_clients(), poller.pollers(), fake.closed
+        state = clients.open_clients(), registry.pollers(), fake.closed
         await stream.aclose()
         return state
 
@@ -324,7 +330,7 @@ def test_without_list_permission_each_job_is_described_instead(fake):
 
     async def main():
         tasks = start(training_triggers(names))
-        await until(lambda: bool(poller.pollers()) and not the_poller().sweeps_enabled)
+        await until(lambda: bool(registry.pollers()) and not the_poller().sweeps_enabled)
         for name in names:
             fake.set_status(name, "Completed")
         return await asyncio.gather(*tasks)
@@ -361,8 +367,8 @@ def test_training_and_tuning_triggers_on_one_connection_share_one_client(fake):
     async def main():
         tasks = start([SageMakerTrainingTrigger(job_name="t", poll_interval=INTERVAL),
                        SageMakerTuningTrigger(job_name="h", poll_interval=INTERVAL)])
-        await until(lambda: len(poller.pollers()) == 2 and all(p.jobs and all(
-            j.as_of for j in p.jobs.values()) for p in poller.pollers()))
+        await until(lambda: len(registry.pollers()) == 2 and all(p.jobs and all(
+            j.as_of for j in p.jobs.values()) for p in registry.pollers()))
         fake.set_status("t", "Completed")
         fake.set_status("h", "Completed")
         return await asyncio.gather(*tasks)

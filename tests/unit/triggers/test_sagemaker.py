@@ -9,8 +9,7 @@ import time
 import pytest
 
 from airflow_sm_provider.jobs import TRAINING, TUNING, Outcome
-from airflow_sm_provider.triggers import SageMakerTrainingTrigger, SageMakerTuningTrigger
-from airflow_sm_provider.triggers import clients
+from airflow_sm_provider.triggers import SageMakerTrainingTrigger, SageMakerTuningTrigger, clients
 from tests.unit.sample_requests import training_description, tuning_description
 
 TRIGGERS = {"training": SageMakerTrainingTrigger, "tuning": SageMakerTuningTrigger}
