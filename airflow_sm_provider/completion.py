@@ -29,7 +29,9 @@ def raise_for_failure(kind: JobKind, description: dict[str, Any]) -> None:
         return
     name = description.get(kind.name_key, "?")
     error = NoSuccessfulTrainingJobError if verdict.status == "Completed" else JobFailedError
-    raise error(verdict.message, job_name=name, status=verdict.status, failure_reason=description.get("FailureReason"))
+    raise error(
+        verdict.message, job_name=name, status=verdict.status, failure_reason=description.get("FailureReason")
+    )
 
 
 def raise_for_event(event: dict[str, Any] | None) -> None:

@@ -36,7 +36,9 @@ class JobNameConflictError(SageMakerProviderError):
 class JobFailedError(SageMakerProviderError):
     """A job ended in a failure state; ``status`` and ``failure_reason`` come from SageMaker."""
 
-    def __init__(self, message: str, *, job_name: str, status: str, failure_reason: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, job_name: str, status: str, failure_reason: str | None = None
+    ) -> None:
         self.job_name = job_name
         self.status = status
         self.failure_reason = failure_reason

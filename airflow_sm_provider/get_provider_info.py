@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from airflow_sm_provider import __version__
+
 
 def get_provider_info() -> dict[str, Any]:
     return {
@@ -14,7 +16,7 @@ def get_provider_info() -> dict[str, Any]:
         # makes Airflow log a warning in every process that loads providers.
         "description": "Amazon SageMaker training and hyperparameter tuning (uses the standard `aws` "
         "connection), with an offline local SageMaker backend.",
-        "versions": ["0.1.0"],
+        "versions": [__version__],
         "integrations": [
             {
                 "integration-name": "Amazon SageMaker (airflow-sm-provider)",

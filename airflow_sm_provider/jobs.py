@@ -127,8 +127,7 @@ def classify(kind: JobKind, description: dict[str, Any]) -> Classification:
             Outcome.FAILED,
             status,
             f"SageMaker {kind.label} {name} completed, but none of its training jobs succeeded, "
-            "so there is no best training job and no tuned hyperparameters"
-            + _counters_suffix(description),
+            "so there is no best training job and no tuned hyperparameters" + _counters_suffix(description),
         )
     return Classification(outcome, status, f"SageMaker {kind.label} {name} is {status}")
 

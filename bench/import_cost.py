@@ -86,9 +86,11 @@ def main() -> None:
         print(f"| {label} | {row['seconds']:.3f} | {row['mb']:.1f} | {ratio} | {heavy} |")
     ours = rows["our operators + sensors"]
     ok = ours["seconds"] <= base["seconds"] / 4 and ours["mb"] <= base["mb"] / 4
-    print(f"\n- {'MET' if ok else 'NOT MET'}: operators + sensors add at most a quarter of the incumbent's "
-          f"increment ({ours['seconds']:.3f} s vs {base['seconds']:.3f} s; "
-          f"{ours['mb']:.1f} MB vs {base['mb']:.1f} MB)")
+    print(
+        f"\n- {'MET' if ok else 'NOT MET'}: operators + sensors add at most a quarter of the incumbent's "
+        f"increment ({ours['seconds']:.3f} s vs {base['seconds']:.3f} s; "
+        f"{ours['mb']:.1f} MB vs {base['mb']:.1f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ class Stub:
             names.reverse()
         start = int(params.get("NextToken") or 0)
         size = min(int(params.get("MaxResults") or 10), 100)
-        page = {"TrainingJobSummaries": [self.summary(n, now) for n in names[start:start + size]]}
+        page = {"TrainingJobSummaries": [self.summary(n, now) for n in names[start : start + size]]}
         if start + size < len(names):
             page["NextToken"] = str(start + size)
         return page
@@ -129,11 +129,13 @@ def make_app(stub: Stub) -> web.Application:
         return web.json_response({"jobs": len(stub.jobs)})
 
     async def report(request: web.Request) -> web.Response:
-        return web.json_response({
-            "calls": stub.calls,
-            "complete_at": {name: job["complete_at"] for name, job in stub.jobs.items()},
-            "final": {name: job["final"] for name, job in stub.jobs.items()},
-        })
+        return web.json_response(
+            {
+                "calls": stub.calls,
+                "complete_at": {name: job["complete_at"] for name, job in stub.jobs.items()},
+                "final": {name: job["final"] for name, job in stub.jobs.items()},
+            }
+        )
 
     app = web.Application(client_max_size=1 << 20)
     app.router.add_post("/", api)

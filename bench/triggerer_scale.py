@@ -72,7 +72,7 @@ def _make_triggers(impl: str, names: list[str], interval: float) -> list[Any]:
 def _preload(impl: str) -> None:
     """Import what the triggers will need, so the baseline includes code and excludes triggers."""
     if impl == "ours":
-        import airflow_sm_provider.hooks.sagemaker  # noqa: F401
+        import airflow_sm_provider.hooks.sagemaker
         import airflow_sm_provider.triggers.registry  # noqa: F401
     else:
         import airflow.providers.amazon.aws.triggers.sagemaker  # noqa: F401
@@ -136,8 +136,17 @@ def child(args: argparse.Namespace) -> None:
     started = time.time()
     triggers = _make_triggers(args.child, names, args.interval)
     events, lags = asyncio.run(_run_triggers(triggers, started + args.deadline))
-    Path(args.out).write_text(json.dumps({"started": started, "events": events, "clients": created[0],
-                                          "lag": max(lags, default=0.0), "lag_p99": _percentile(lags, 0.99)}))
+    Path(args.out).write_text(
+        json.dumps(
+            {
+                "started": started,
+                "events": events,
+                "clients": created[0],
+                "lag": max(lags, default=0.0),
+                "lag_p99": _percentile(lags, 0.99),
+            }
+        )
+    )
 
 
 # -- the orchestrator --------------------------------------------------------------------------
@@ -165,20 +174,42 @@ def measure(impl: str, n: int, args: argparse.Namespace, stub_url: str) -> dict[
     prefix = f"{impl}-{n}-{int(time.time())}"
     with tempfile.TemporaryDirectory(prefix="triggerer-scale-") as home:
         env = dict(os.environ)
-        env.update({
-            "AIRFLOW_HOME": home,
-            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps({
-                "conn_type": "aws", "login": "bench", "password": "bench",
-                "extra": {"region_name": "us-east-1", "endpoint_url": stub_url},
-            }),
-            "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-            "PYTHONPATH": str(HERE.parent) + os.pathsep + env.get("PYTHONPATH", ""),
-        })
+        env.update(
+            {
+                "AIRFLOW_HOME": home,
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
+                    {
+                        "conn_type": "aws",
+                        "login": "bench",
+                        "password": "bench",
+                        "extra": {"region_name": "us-east-1", "endpoint_url": stub_url},
+                    }
+                ),
+                "AWS_ACCESS_KEY_ID": "bench",
+                "AWS_SECRET_ACCESS_KEY": "bench",
+                "AWS_DEFAULT_REGION": "us-east-1",
+                "PYTHONPATH": str(HERE.parent) + os.pathsep + env.get("PYTHONPATH", ""),
+            }
+        )
         out = Path(home) / "result.json"
         deadline = (args.lead + args.spread) * args.interval + max(240.0, 40 * args.interval)
-        cmd = [sys.executable, __file__, "--child", impl, "--n", str(n), "--interval", str(args.interval),
-               "--prefix", prefix, "--out", str(out), "--deadline", str(deadline)]
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            impl,
+            "--n",
+            str(n),
+            "--interval",
+            str(args.interval),
+            "--prefix",
+            prefix,
+            "--out",
+            str(out),
+            "--deadline",
+            str(deadline),
+        ]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
         assert proc.stdout is not None and proc.stdin is not None
         if proc.stdout.readline().strip() != "ready":
@@ -189,8 +220,14 @@ def measure(impl: str, n: int, args: argparse.Namespace, stub_url: str) -> dict[
         time.sleep(0.5)
         baseline = watched.memory_info().rss
         start = time.time()
-        timetable = {"n": n, "prefix": prefix, "start": start, "lead": args.lead * args.interval,
-                     "spread": args.spread * args.interval, "fail_every": args.fail_every}
+        timetable = {
+            "n": n,
+            "prefix": prefix,
+            "start": start,
+            "lead": args.lead * args.interval,
+            "spread": args.spread * args.interval,
+            "fail_every": args.fail_every,
+        }
         _post(f"{stub_url}/_bench/reset", timetable)
         proc.stdin.write("go\n")
         proc.stdin.flush()
@@ -207,8 +244,11 @@ def measure(impl: str, n: int, args: argparse.Namespace, stub_url: str) -> dict[
     report = _get(f"{stub_url}/_bench/report")
     events = result["events"]
     delays = [events[name][0] - at for name, at in report["complete_at"].items() if name in events]
-    wrong = sum(1 for name, (_, status) in events.items()
-                if status != ("success" if report["final"][name] == "Completed" else "failed"))
+    wrong = sum(
+        1
+        for name, (_, status) in events.items()
+        if status != ("success" if report["final"][name] == "Completed" else "failed")
+    )
     begin = result["started"]
     end = max((t for t, _ in events.values()), default=begin)
     calls = [t for t, *_ in report["calls"] if begin <= t <= end]
@@ -218,20 +258,27 @@ def measure(impl: str, n: int, args: argparse.Namespace, stub_url: str) -> dict[
     for t in calls:
         bins[int((t - begin) // args.interval)] = bins.get(int((t - begin) // args.interval), 0) + 1
     return {
-        "impl": impl, "n": n,
+        "impl": impl,
+        "n": n,
         "rss_mb": (peak_rss - baseline) / 2**20,
-        "conns": peak_conns, "fds": peak_fds, "clients": result["clients"],
-        "lag_s": result["lag"], "lag_p99_s": result["lag_p99"],
+        "conns": peak_conns,
+        "fds": peak_fds,
+        "clients": result["clients"],
+        "lag_s": result["lag"],
+        "lag_p99_s": result["lag_p99"],
         "delay_median_s": statistics.median(delays) if delays else float("nan"),
         "delay_p99_s": _percentile(delays, 0.99),
         "calls_steady": sum(1 for t in calls if begin + steady[0] <= t < begin + steady[1])
         / ((steady[1] - steady[0]) / args.interval),
         "calls_per_interval": len(calls) / intervals,
         "calls_median_interval": statistics.median(
-            [bins.get(k, 0) for k in range(max(1, int((end - begin) // args.interval)))]),
+            [bins.get(k, 0) for k in range(max(1, int((end - begin) // args.interval)))]
+        ),
         "calls_busiest_interval": max(bins.values(), default=0),
         "calls_total": len(calls),
-        "events": len(events), "missing": n - len(events), "wrong": wrong,
+        "events": len(events),
+        "missing": n - len(events),
+        "wrong": wrong,
     }
 
 
@@ -283,21 +330,32 @@ def targets(results: list[dict[str, Any]], interval: float) -> str:
     if not (inc and ours):
         return "(targets are judged at N=1000)"
     checks = [
-        ("RSS above baseline <= 1/10 of the incumbent's and < 100 MB",
-         ours["rss_mb"] <= inc["rss_mb"] / 10 and ours["rss_mb"] < 100,
-         f"{ours['rss_mb']:.1f} MB vs {inc['rss_mb']:.1f} MB"),
-        ("API calls per interval, steady, <= 1/20 of the incumbent's",
-         ours["calls_steady"] <= inc["calls_steady"] / 20,
-         f"{ours['calls_steady']:.1f} vs {inc['calls_steady']:.1f}"),
-        ("API calls per interval over the whole run <= 1/20 of the incumbent's",
-         ours["calls_per_interval"] <= inc["calls_per_interval"] / 20,
-         f"{ours['calls_per_interval']:.1f} vs {inc['calls_per_interval']:.1f}"),
+        (
+            "RSS above baseline <= 1/10 of the incumbent's and < 100 MB",
+            ours["rss_mb"] <= inc["rss_mb"] / 10 and ours["rss_mb"] < 100,
+            f"{ours['rss_mb']:.1f} MB vs {inc['rss_mb']:.1f} MB",
+        ),
+        (
+            "API calls per interval, steady, <= 1/20 of the incumbent's",
+            ours["calls_steady"] <= inc["calls_steady"] / 20,
+            f"{ours['calls_steady']:.1f} vs {inc['calls_steady']:.1f}",
+        ),
+        (
+            "API calls per interval over the whole run <= 1/20 of the incumbent's",
+            ours["calls_per_interval"] <= inc["calls_per_interval"] / 20,
+            f"{ours['calls_per_interval']:.1f} vs {inc['calls_per_interval']:.1f}",
+        ),
         ("max event-loop lag < 0.25 s", ours["lag_s"] < 0.25, f"{ours['lag_s']:.3f} s"),
-        ("completion -> event p99 <= one poll interval and better than the incumbent's",
-         ours["delay_p99_s"] <= interval and ours["delay_p99_s"] < inc["delay_p99_s"],
-         f"{ours['delay_p99_s']:.2f} s vs {inc['delay_p99_s']:.2f} s (interval {interval:g} s)"),
-        ("every job's own event, none missing", ours["missing"] == 0 and ours["wrong"] == 0,
-         f"{ours['events']} events"),
+        (
+            "completion -> event p99 <= one poll interval and better than the incumbent's",
+            ours["delay_p99_s"] <= interval and ours["delay_p99_s"] < inc["delay_p99_s"],
+            f"{ours['delay_p99_s']:.2f} s vs {inc['delay_p99_s']:.2f} s (interval {interval:g} s)",
+        ),
+        (
+            "every job's own event, none missing",
+            ours["missing"] == 0 and ours["wrong"] == 0,
+            f"{ours['events']} events",
+        ),
     ]
     return "\n".join(f"- {'MET' if ok else 'NOT MET'}: {label} ({detail})" for label, ok, detail in checks)
 

@@ -43,7 +43,6 @@ with DAG(
     tags=["sagemaker", "retraining"],
     doc_md=__doc__,
 ) as dag:
-
     data = prepare_channels()
 
     tune = SageMakerTuningOperator(

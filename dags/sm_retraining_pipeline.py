@@ -76,6 +76,7 @@ FINAL_TRAINING_CONFIG = {
     "InputDataConfig": [channel("train", "full"), channel("test", "test")],
 }
 
+
 @task
 def prepare_data(data_uri: str, code_uri: str, aws_conn_id: str) -> dict[str, Any]:
     """Write train / validation / test / full channels and stage the training scripts."""

@@ -25,6 +25,7 @@ All locations are URIs: ``s3://bucket/prefix`` (through the given or default bot
 client, so AWS, MinIO or a moto server alike) or ``file:///abs/path`` (local disk, which
 the embedded local backend reads directly; a bare absolute path is taken as ``file://``).
 """
+
 from __future__ import annotations
 
 import io

@@ -24,8 +24,18 @@ DAGS = ROOT / "dags"
 
 def start_backend(home: Path) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "airflow_sm_provider.local", "serve", "--port", "0", "--home", str(home),
-         "--log-level", "WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "airflow_sm_provider.local",
+            "serve",
+            "--port",
+            "0",
+            "--home",
+            str(home),
+            "--log-level",
+            "WARNING",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -64,7 +74,9 @@ def configure(endpoint: str) -> None:
 
 
 def migrate() -> None:
-    done = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, check=False
+    )
     if done.returncode:
         sys.stderr.write(done.stdout[-4000:] + done.stderr[-4000:])
         raise SystemExit("airflow db migrate failed")
@@ -109,8 +121,11 @@ def leaderboard(endpoint: str, tuning_job: str, objective: str) -> list[str]:
     import boto3
 
     client = boto3.client(
-        "sagemaker", endpoint_url=endpoint, region_name="us-east-1",
-        aws_access_key_id="local", aws_secret_access_key="local-secret",
+        "sagemaker",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local-secret",
     )
     summaries = []
     for page in client.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job").paginate(
@@ -122,7 +137,9 @@ def leaderboard(endpoint: str, tuning_job: str, objective: str) -> list[str]:
     for item in summaries:
         metric = item.get("FinalHyperParameterTuningJobObjectiveMetric", {}).get("Value")
         shown = "-" if metric is None else f"{metric:.5f}"
-        params = ", ".join(f"{k}={_short(v)}" for k, v in sorted(item.get("TunedHyperParameters", {}).items()))
+        params = ", ".join(
+            f"{k}={_short(v)}" for k, v in sorted(item.get("TunedHyperParameters", {}).items())
+        )
         lines.append(f"{item['TrainingJobName']:<44} {item['TrainingJobStatus']:<10} {shown:>18}  {params}")
     return lines
 
@@ -150,12 +167,18 @@ def main() -> int:
         tuning = xcom(run, "tune")
         summary = xcom(run, "report")
         if tuning:
-            objective = tuning["best_training_job"]["objective_metric"]["name"] if tuning["best_training_job"] else "objective"
+            objective = (
+                tuning["best_training_job"]["objective_metric"]["name"]
+                if tuning["best_training_job"]
+                else "objective"
+            )
             print(f"\nTuning job {tuning['tuning_job_name']} leaderboard:")
             print("\n".join(leaderboard(endpoint, tuning["tuning_job_name"], objective)))
         if summary:
-            print(f"\nBest trial:            {summary['best_trial']} ({summary['best_objective']['name']} = "
-                  f"{summary['best_objective']['value']})")
+            print(
+                f"\nBest trial:            {summary['best_trial']} ({summary['best_objective']['name']} = "
+                f"{summary['best_objective']['value']})"
+            )
             print(f"Best hyperparameters:  {json.dumps(summary['tuned_hyperparameters'], sort_keys=True)}")
             print(f"Final training job:    {summary['final_training_job']}")
             print(f"Final metrics:         {json.dumps(summary['final_metrics'], sort_keys=True)}")

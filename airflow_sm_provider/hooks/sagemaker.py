@@ -135,7 +135,9 @@ class SageMakerHook(AwsBaseHook):
         return await getattr(client, _method(kind.list_operation))(**kwargs)
 
     @staticmethod
-    async def alist_training_jobs_for_tuning_job(client: Any, tuning_job_name: str, **kwargs: Any) -> dict[str, Any]:
+    async def alist_training_jobs_for_tuning_job(
+        client: Any, tuning_job_name: str, **kwargs: Any
+    ) -> dict[str, Any]:
         return await client.list_training_jobs_for_hyper_parameter_tuning_job(
             HyperParameterTuningJobName=tuning_job_name, **kwargs
         )

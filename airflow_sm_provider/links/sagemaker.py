@@ -55,7 +55,9 @@ def training_logs_url(region: str, job_name: str) -> str:
 
 def persist_job_link(context: Context, kind: str, job_name: str, region_name: str | None) -> None:
     """Remember which job the links should point at (best effort: links never fail a task)."""
-    context["ti"].xcom_push(key=XCOM_KEY, value={"kind": kind, "job_name": job_name, "region_name": region_name})
+    context["ti"].xcom_push(
+        key=XCOM_KEY, value={"kind": kind, "job_name": job_name, "region_name": region_name}
+    )
 
 
 class _SageMakerLink(BaseOperatorLink):

@@ -128,9 +128,16 @@ class SageMakerJobOperator(BaseOperator):
         if latest is not None:
             verdict = classify(self.kind, latest)
             if verdict.outcome is not Outcome.FAILED:
-                self.log.info("Reattaching to %s %s (%s)", self.kind.label, latest[self.kind.name_key], verdict.status)
+                self.log.info(
+                    "Reattaching to %s %s (%s)", self.kind.label, latest[self.kind.name_key], verdict.status
+                )
                 return latest
-            self.log.info("Previous %s %s ended %s: starting a fresh one", self.kind.label, latest[self.kind.name_key], verdict.status)
+            self.log.info(
+                "Previous %s %s ended %s: starting a fresh one",
+                self.kind.label,
+                latest[self.kind.name_key],
+                verdict.status,
+            )
         return self._create(request, naming.attempt_name(base, attempt + 1), identity)
 
     def _latest_attempt(self, base: str) -> tuple[dict[str, Any] | None, int]:
@@ -149,7 +156,9 @@ class SageMakerJobOperator(BaseOperator):
         description = self._settled(self.hook.describe(self.kind, name))
         return description, attempt
 
-    def _reattach_explicit(self, request: dict[str, Any], identity: naming.TaskIdentity, name: str) -> dict[str, Any]:
+    def _reattach_explicit(
+        self, request: dict[str, Any], identity: naming.TaskIdentity, name: str
+    ) -> dict[str, Any]:
         from airflow_sm_provider.transient import is_not_found
 
         try:
@@ -186,7 +195,11 @@ class SageMakerJobOperator(BaseOperator):
     def _create(self, request: dict[str, Any], name: str, identity: naming.TaskIdentity) -> dict[str, Any]:
         from airflow_sm_provider.transient import error_code
 
-        final = {**request, self.kind.name_key: name, "Tags": naming.merge_tags(request.get("Tags"), identity.tags())}
+        final = {
+            **request,
+            self.kind.name_key: name,
+            "Tags": naming.merge_tags(request.get("Tags"), identity.tags()),
+        }
         try:
             response = self.hook.create(self.kind, final)
         except Exception as err:
@@ -197,11 +210,19 @@ class SageMakerJobOperator(BaseOperator):
             existing = self.hook.describe(self.kind, name)
             if not naming.owned_by(self.hook.list_tags(existing[self.kind.arn_key]), identity):
                 raise
-            self.log.info("%s %s was already created by this task instance: reattaching", self.kind.label, name)
+            self.log.info(
+                "%s %s was already created by this task instance: reattaching", self.kind.label, name
+            )
             return existing
         region = self.hook.region_name
-        url = (tuning_job_url if self.kind.name == "tuning" else training_job_url)(region, name) if region else ""
-        self.log.info("Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url)
+        url = (
+            (tuning_job_url if self.kind.name == "tuning" else training_job_url)(region, name)
+            if region
+            else ""
+        )
+        self.log.info(
+            "Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url
+        )
         return self.hook.describe(self.kind, name)
 
     # -- waiting ---------------------------------------------------------------------------------
@@ -246,7 +267,11 @@ class SageMakerJobOperator(BaseOperator):
                     f"SageMaker {self.kind.label} {name} was still running after max_ingestion_time="
                     f"{self.max_ingestion_time}s; the job was left running and a retry reattaches to it"
                 )
-            time.sleep(self.check_interval if deadline is None else max(0.0, min(self.check_interval, deadline - time.monotonic())))
+            time.sleep(
+                self.check_interval
+                if deadline is None
+                else max(0.0, min(self.check_interval, deadline - time.monotonic()))
+            )
 
     # -- results ---------------------------------------------------------------------------------
     def _publish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:

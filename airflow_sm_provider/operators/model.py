@@ -45,7 +45,11 @@ class SageMakerCreateModelOperator(BaseOperator):
         "aws_conn_id",
         "region_name",
     )
-    template_fields_renderers: ClassVar[dict[str, str]] = {"environment": "json", "vpc_config": "json", "tags": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "environment": "json",
+        "vpc_config": "json",
+        "tags": "json",
+    }
     ui_color = "#ede4ff"
 
     def __init__(

@@ -65,7 +65,10 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
 
         request = render_request(self.config)
         if self.hyperparameters:
-            request["HyperParameters"] = {**(request.get("HyperParameters") or {}), **dict(self.hyperparameters)}
+            request["HyperParameters"] = {
+                **(request.get("HyperParameters") or {}),
+                **dict(self.hyperparameters),
+            }
         return normalize_training_request(request)
 
     def validate_request(self, request: dict[str, Any]) -> None:

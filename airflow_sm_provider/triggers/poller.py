@@ -301,7 +301,9 @@ class JobPoller:
         self.sweeps_enabled = False
         log.warning(
             "Cannot list SageMaker %ss on connection %s (%s): describing each watched job instead",
-            self.kind.label, self.aws_conn_id, err,
+            self.kind.label,
+            self.aws_conn_id,
+            err,
         )
         return True
 
@@ -330,7 +332,9 @@ class JobPoller:
         if transient:
             log.warning(
                 "Transient errors describing %d SageMaker %s(s) (will poll again): %s",
-                len(transient), self.kind.label, transient[0],
+                len(transient),
+                self.kind.label,
+                transient[0],
             )
 
     # -- delivering ------------------------------------------------------------------------

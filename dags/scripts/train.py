@@ -25,6 +25,7 @@ The regular expressions that read them live with the pipeline, in
 
 ``model_fn`` lets the scikit-learn serving container load the saved model.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -179,7 +180,7 @@ def train(args: argparse.Namespace, channels: dict[str, Path], model_dir: Path, 
         "reported_stages": reported,
         "n_features": int(x_train.shape[1]),
         "classes": [int(c) for c in model.classes_],
-        "rows": {name: int(len(y)) for name, y in labels.items()},
+        "rows": {name: len(y) for name, y in labels.items()},
         "metrics": final,
     }
     (model_dir / INFO_FILE).write_text(json.dumps(info, indent=2, sort_keys=True))
@@ -194,7 +195,7 @@ def train(args: argparse.Namespace, channels: dict[str, Path], model_dir: Path, 
 def channels_from_env(environ: dict[str, str]) -> dict[str, Path]:
     prefix = "SM_CHANNEL_"
     return {
-        key[len(prefix):].lower(): Path(value) for key, value in environ.items() if key.startswith(prefix)
+        key[len(prefix) :].lower(): Path(value) for key, value in environ.items() if key.startswith(prefix)
     }
 
 

@@ -97,8 +97,14 @@ def screenshot(
         # copies sit at 10 or above so that neither is itself 3 or 4 (and dash, which cannot
         # redirect such fds, is not asked to).
         high_r, high_w = (fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_chrome_r, from_chrome_w))
-        command = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}",
-                   "--remote-debugging-pipe", "about:blank"]
+        command = [
+            binary,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--window-size={width},{height}",
+            "--remote-debugging-pipe",
+            "about:blank",
+        ]
         process = subprocess.Popen(
             ["bash", "-c", f'exec "$@" 3<&{high_r} 4>&{high_w}', "bash", *command],
             pass_fds=(high_r, high_w),
@@ -114,7 +120,9 @@ def screenshot(
             devtools = DevToolsPipe(writer, reader)
             devtools.call("Storage.setCookies", {"cookies": cookies})
             target = devtools.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+            session = devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
+                "sessionId"
+            ]
             devtools.call(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
@@ -135,8 +143,10 @@ def screenshot(
                 # transitions land (a requestAnimationFrame round trip, not a fixed wait).
                 devtools.call(
                     "Runtime.evaluate",
-                    {"expression": "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))",
-                     "awaitPromise": True},
+                    {
+                        "expression": "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))",
+                        "awaitPromise": True,
+                    },
                     session,
                 )
             shot = devtools.call("Page.captureScreenshot", {"format": "png"}, session)

@@ -34,9 +34,13 @@ def audit(event, args):
 sys.addaudithook(audit)
 # BundleDagBag puts the bundle on sys.path, as the dag-processor does
 bag = BundleDagBag(dag_folder=DAGS, bundle_path=os.path.abspath(DAGS), bundle_name="dags-folder")
-print(json.dumps({
-    "dags": sorted(bag.dags),
-    "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
-    "warnings": {str(k): [str(w) for w in v] for k, v in bag.captured_warnings.items()},
-    "events": events,
-}))
+print(
+    json.dumps(
+        {
+            "dags": sorted(bag.dags),
+            "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
+            "warnings": {str(k): [str(w) for w in v] for k, v in bag.captured_warnings.items()},
+            "events": events,
+        }
+    )
+)

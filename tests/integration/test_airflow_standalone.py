@@ -136,7 +136,11 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     output = state / "script.out"
     with output.open("wb") as sink:
         script = subprocess.Popen(
-            ["bash", str(SCRIPT)], cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            ["bash", str(SCRIPT)],
+            cwd=ROOT,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
     running = Stack(url=f"http://127.0.0.1:{port}", state=state, script=script, output=output)
@@ -190,7 +194,9 @@ def trigger_and_wait(stack: Stack, api: httpx.Client) -> Run:
         instances = api.get(run.path("/taskInstances")).json()["task_instances"]
         return json.dumps({ti["task_id"]: ti["state"] for ti in instances}) + "\n" + stack.diagnostics()
 
-    run.state = poll(finished, RUN_DEADLINE, f"run {run_id} did not finish", interval=3, on_timeout=task_states)
+    run.state = poll(
+        finished, RUN_DEADLINE, f"run {run_id} did not finish", interval=3, on_timeout=task_states
+    )
     assert run.state == "success", task_states()
     return run
 
@@ -221,7 +227,9 @@ def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
 # be spread over pytest-xdist workers, each starting its own Airflow.
 def test_dag_triggered_over_rest_succeeds_and_its_links_resolve(stack: Stack, api: httpx.Client):
     with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
-        assert anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
+        assert (
+            anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
+        )
         assert anonymous.get(f"/api/v2/dags/{DAG_ID}").status_code == 401
     for name in ("data", "code", "output"):
         response = api.get(f"/api/v2/variables/sm_retraining_{name}_uri")
@@ -246,7 +254,10 @@ def test_dag_triggered_over_rest_succeeds_and_its_links_resolve(stack: Stack, ap
     assert tune_links["SageMaker Tuning Job"] == (
         f"{console}/sagemaker/home?region={REGION}#/hyper-tuning-jobs/{tuning['tuning_job_name']}"
     )
-    assert train_links["SageMaker Training Job"] == f"{console}/sagemaker/home?region={REGION}#/jobs/{training_job}"
+    assert (
+        train_links["SageMaker Training Job"]
+        == f"{console}/sagemaker/home?region={REGION}#/jobs/{training_job}"
+    )
     logs = train_links["SageMaker Training Logs"]
     assert logs.startswith(f"{console}/cloudwatch/home?region={REGION}#logsV2:log-groups/")
     assert logs.endswith(training_job)

@@ -51,7 +51,9 @@ def test_tuned_hyperparameters_reach_the_downstream_training_job(airflow_db, aws
     tune_result = xcom(run, "tune")
     tuned = xcom(run, "tune", "tuned_hyperparameters")
     train_result = xcom(run, "train")
-    best = sm_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=tune_result["tuning_job_name"])
+    best = sm_client.describe_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tune_result["tuning_job_name"]
+    )
     assert tuned == best["BestTrainingJob"]["TunedHyperParameters"]
     assert set(tuned) == {"x", "lr"}
     final = sm_client.describe_training_job(TrainingJobName=train_result["training_job_name"])
@@ -65,7 +67,9 @@ def test_tuned_hyperparameters_reach_the_downstream_training_job(airflow_db, aws
     assert tune_result["best_training_job"]["model_artifacts"].endswith("model.tar.gz")
 
 
-def test_rerunning_the_same_task_instances_reattaches_instead_of_starting_new_jobs(airflow_db, aws_default, sm_client):
+def test_rerunning_the_same_task_instances_reattaches_instead_of_starting_new_jobs(
+    airflow_db, aws_default, sm_client
+):
     dag = load_dag("sm_test_tune_then_train_blocking")
     when = pendulum.datetime(2026, 11, 8, tz="UTC")
     first = dag.test(run_after=when, logical_date=when)

@@ -27,7 +27,11 @@ def parse(folder: Path) -> dict:
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": "default"}
     done = subprocess.run(
         [sys.executable, str(Path(__file__).with_name("parse_dags_probe.py")), str(folder)],
-        capture_output=True, text=True, env=env, timeout=300, check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 

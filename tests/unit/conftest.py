@@ -29,7 +29,8 @@ def sagemaker_stub():
     from airflow_sm_provider.hooks.sagemaker import SageMakerHook
 
     client = boto3.client("sagemaker", region_name="us-east-1")
-    with Stubber(client) as stubber, mock.patch.object(
-        SageMakerHook, "conn", new_callable=mock.PropertyMock, return_value=client
+    with (
+        Stubber(client) as stubber,
+        mock.patch.object(SageMakerHook, "conn", new_callable=mock.PropertyMock, return_value=client),
     ):
         yield stubber

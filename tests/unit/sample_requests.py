@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
-NOW = datetime(2026, 11, 22, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 def training_config(**overrides):
@@ -77,7 +77,9 @@ def training_description(name, status="InProgress", **extra):
         "ModelArtifacts": {"S3ModelArtifacts": f"s3://bucket/output/{name}/output/model.tar.gz"},
     }
     if status == "Completed":
-        description["FinalMetricDataList"] = [{"MetricName": "validation:loss", "Value": 0.25, "Timestamp": NOW}]
+        description["FinalMetricDataList"] = [
+            {"MetricName": "validation:loss", "Value": 0.25, "Timestamp": NOW}
+        ]
         description["BillableTimeInSeconds"] = 42
     if status in ("Failed", "Stopped"):
         description["FailureReason"] = "AlgorithmError: boom at epoch 2"
@@ -92,7 +94,13 @@ def tuning_description(name, status="InProgress", best=True, **extra):
         "HyperParameterTuningJobConfig": copy.deepcopy(tuning_config()["HyperParameterTuningJobConfig"]),
         "HyperParameterTuningJobStatus": status,
         "CreationTime": NOW,
-        "TrainingJobStatusCounters": {"Completed": 3, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 1, "Stopped": 0},
+        "TrainingJobStatusCounters": {
+            "Completed": 3,
+            "InProgress": 0,
+            "RetryableError": 0,
+            "NonRetryableError": 1,
+            "Stopped": 0,
+        },
         "ObjectiveStatusCounters": {"Succeeded": 3, "Pending": 0, "Failed": 1},
     }
     if best:
@@ -102,7 +110,11 @@ def tuning_description(name, status="InProgress", best=True, **extra):
             "CreationTime": NOW,
             "TrainingJobStatus": "Completed",
             "TunedHyperParameters": {"lr": "0.0123"},
-            "FinalHyperParameterTuningJobObjectiveMetric": {"Type": "Minimize", "MetricName": "validation:loss", "Value": 0.11},
+            "FinalHyperParameterTuningJobObjectiveMetric": {
+                "Type": "Minimize",
+                "MetricName": "validation:loss",
+                "Value": 0.11,
+            },
             "ObjectiveStatus": "Succeeded",
         }
     if status in ("Failed", "Stopped"):

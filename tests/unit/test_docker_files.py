@@ -4,6 +4,7 @@ What runs: compose interpolation and structure checks written here, the compose-
 schema shipped by Debian's docker-compose package when it is installed, and
 ``docker compose config`` / ``docker-compose config`` (neither needs an engine) when present.
 """
+
 from __future__ import annotations
 
 import glob
@@ -28,8 +29,13 @@ COMPOSE = DOCKER / "compose.yaml"
 DOCKERFILE = DOCKER / "Dockerfile"
 DOCKERIGNORE = DOCKER / "Dockerfile.dockerignore"
 
-AIRFLOW_SERVICES = ("airflow-init", "airflow-apiserver", "airflow-scheduler", "airflow-dag-processor",
-                    "airflow-triggerer")
+AIRFLOW_SERVICES = (
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+)
 BACKEND = "sagemaker-local"
 DAG_VARIABLES = ("data_uri", "output_uri", "role_arn", "image_uri", "instance_type", "aws_conn_id")
 
@@ -154,8 +160,11 @@ def test_depends_on_targets_exist_and_form_no_cycle(compose: dict[str, Any]) -> 
         conditions = services[name].get("depends_on")
         if isinstance(conditions, dict):
             for target, spec in conditions.items():
-                assert spec["condition"] in ("service_started", "service_healthy",
-                                             "service_completed_successfully")
+                assert spec["condition"] in (
+                    "service_started",
+                    "service_healthy",
+                    "service_completed_successfully",
+                )
                 if spec["condition"] == "service_healthy":
                     assert "healthcheck" in services[target], f"{name} waits for {target}'s health"
 
@@ -247,7 +256,9 @@ def test_aws_default_sends_sagemaker_to_the_backend_and_s3_to_minio(compose: dic
     assert (s3.hostname, s3.port) == ("minio", 9000)
     minio_env = environment(compose["services"]["minio"])
     assert (wrapper.aws_access_key_id, wrapper.aws_secret_access_key) == (
-        minio_env["MINIO_ROOT_USER"], minio_env["MINIO_ROOT_PASSWORD"])
+        minio_env["MINIO_ROOT_USER"],
+        minio_env["MINIO_ROOT_PASSWORD"],
+    )
 
 
 def test_dag_variables_point_into_the_bucket_minio_init_creates(compose: dict[str, Any]) -> None:
@@ -265,8 +276,18 @@ def test_dag_variables_point_into_the_bucket_minio_init_creates(compose: dict[st
 def test_backend_serves_on_all_container_interfaces_with_state_on_a_volume(compose: dict[str, Any]) -> None:
     backend = compose["services"][BACKEND]
     argv = command(backend, "entrypoint") + command(backend)
-    assert argv == ["python", "-m", "airflow_sm_provider.local", "serve",
-                    "--host", "0.0.0.0", "--port", "8081", "--home", "/data"]
+    assert argv == [
+        "python",
+        "-m",
+        "airflow_sm_provider.local",
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8081",
+        "--home",
+        "/data",
+    ]
     assert (REPO / "airflow_sm_provider" / "local" / "__main__.py").is_file()
     assert any(v.split(":")[1] == "/data" for v in backend["volumes"])
     env = environment(backend)
@@ -356,7 +377,13 @@ def test_docker_compose_config_accepts_the_file() -> None:
     # Only the defaults: a developer's own overrides must not change the verdict.
     overrides = re.compile(r"^(AIRFLOW|MINIO|SM|AWS|POSTGRES|COMPOSE)_")
     env = {k: v for k, v in os.environ.items() if not overrides.match(k)}
-    result = subprocess.run([*cli, "-f", str(COMPOSE), "config", "--quiet"], cwd=DOCKER, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [*cli, "-f", str(COMPOSE), "config", "--quiet"],
+        cwd=DOCKER,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert "WARN" not in result.stderr.upper(), result.stderr

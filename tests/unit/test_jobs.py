@@ -27,7 +27,12 @@ def test_status_table_covers_every_status_in_botocores_model(kind):
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
 def test_kind_rows_name_real_operations_and_keys(kind):
-    for operation in (kind.create_operation, kind.describe_operation, kind.stop_operation, kind.list_operation):
+    for operation in (
+        kind.create_operation,
+        kind.describe_operation,
+        kind.stop_operation,
+        kind.list_operation,
+    ):
         assert operation in MODEL.operation_names
     describe = MODEL.operation_model(kind.describe_operation).output_shape.members
     assert {kind.name_key, kind.arn_key, kind.status_key} <= set(describe)
@@ -77,7 +82,9 @@ def test_tuning_result_carries_the_best_job_and_its_artifacts():
 
 
 def test_warm_start_prefers_overall_best_training_job():
-    overall = dict(tuning_description("t", "Completed")["BestTrainingJob"], TrainingJobName="parent-001-aaaaaaaa")
+    overall = dict(
+        tuning_description("t", "Completed")["BestTrainingJob"], TrainingJobName="parent-001-aaaaaaaa"
+    )
     result = tuning_result(tuning_description("t", "Completed", OverallBestTrainingJob=overall), None)
     assert result["best_training_job"]["name"] == "parent-001-aaaaaaaa"
 

@@ -21,7 +21,11 @@ from airflow_sm_provider.links.sagemaker import (
     ],
 )
 def test_urls_are_region_and_partition_aware(region, host):
-    for url in (training_job_url(region, "j-1"), tuning_job_url(region, "j-1"), training_logs_url(region, "j-1")):
+    for url in (
+        training_job_url(region, "j-1"),
+        tuning_job_url(region, "j-1"),
+        training_logs_url(region, "j-1"),
+    ):
         assert url.startswith(host)
         assert f"region={region}" in url
         assert "j-1" in url

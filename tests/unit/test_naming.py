@@ -4,7 +4,9 @@ import pytest
 
 from airflow_sm_provider import naming
 
-IDENTITY = naming.TaskIdentity("a_very_long_dag_id_for_weekly_retraining", "tune.best", "scheduled__2026-11-22T00:00:00+00:00")
+IDENTITY = naming.TaskIdentity(
+    "a_very_long_dag_id_for_weekly_retraining", "tune.best", "scheduled__2026-11-22T00:00:00+00:00"
+)
 
 
 @pytest.mark.parametrize("limit", [32, 63])
@@ -44,7 +46,10 @@ def test_tags_identify_the_task_instance_with_valid_values():
 
 
 def test_merge_tags_keeps_user_tags_and_overrides_ours():
-    merged = naming.merge_tags([{"Key": "team", "Value": "ml"}, {"Key": naming.TAG_TASK_INSTANCE, "Value": "forged"}], IDENTITY.tags())
+    merged = naming.merge_tags(
+        [{"Key": "team", "Value": "ml"}, {"Key": naming.TAG_TASK_INSTANCE, "Value": "forged"}],
+        IDENTITY.tags(),
+    )
     assert {"Key": "team", "Value": "ml"} in merged
     assert naming.owned_by(merged, IDENTITY)
     assert [t["Key"] for t in merged].count(naming.TAG_TASK_INSTANCE) == 1

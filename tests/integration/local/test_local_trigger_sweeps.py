@@ -29,15 +29,20 @@ sys.exit("boom: the data was bad")
 def test_many_triggers_share_one_sweep_against_the_local_backend(
     monkeypatch, local_server, sm_client, scripts, training_request
 ):
-    conn = {"conn_type": "aws", "login": "local", "password": "local-secret",
-            "extra": {"region_name": "us-east-1", "endpoint_url": local_server.endpoint_url}}
+    conn = {
+        "conn_type": "aws",
+        "login": "local",
+        "password": "local-secret",
+        "extra": {"region_name": "us-east-1", "endpoint_url": local_server.endpoint_url},
+    }
     monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
     works, fails = scripts.write(WORKS, name="works.py"), scripts.write(FAILS, name="fails.py")
     expected = {}
     for i in range(12):
         failing = i % 6 == 5
-        request = training_request(fails if failing else works, name=f"swept-{i}",
-                                   program="fails.py" if failing else "works.py")
+        request = training_request(
+            fails if failing else works, name=f"swept-{i}", program="fails.py" if failing else "works.py"
+        )
         sm_client.create_training_job(**request)
         expected[f"swept-{i}"] = "Failed" if failing else "Completed"
     seen: list[poller.JobPoller] = []

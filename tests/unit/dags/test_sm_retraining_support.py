@@ -1,4 +1,5 @@
 """dags/sm_retraining_support.py: data channels, source packaging, metric definitions."""
+
 from __future__ import annotations
 
 import gzip

@@ -1,4 +1,5 @@
 """dags/scripts/train.py run as SageMaker runs it: a subprocess with the SM_* environment."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -100,9 +101,18 @@ def tuning_trial(data: dict[str, Path], tmp_path_factory: pytest.TempPathFactory
     run = run_train(
         tmp_path_factory.mktemp("trial"),
         {"train": data["train"], "validation": data["validation"]},
-        "--n_estimators", "60", "--max_depth", "3", "--learning_rate", "0.1",
-        "--min_samples_leaf", "2", "--subsample", "0.9",
-        "--_tuning_objective_metric", "validation:logloss",
+        "--n_estimators",
+        "60",
+        "--max_depth",
+        "3",
+        "--learning_rate",
+        "0.1",
+        "--min_samples_leaf",
+        "2",
+        "--subsample",
+        "0.9",
+        "--_tuning_objective_metric",
+        "validation:logloss",
     )
     assert run.returncode == 0, run.stderr
     return run
@@ -161,16 +171,26 @@ def test_metrics_of_channels_not_given_are_not_printed(tuning_trial: Run) -> Non
 def test_hyperparameters_reach_the_model(tuning_trial: Run) -> None:
     info = tuning_trial.info()
     assert info["hyperparameters"] == {
-        "n_estimators": 60, "max_depth": 3, "learning_rate": 0.1,
-        "min_samples_leaf": 2, "subsample": 0.9, "random_state": 0,
+        "n_estimators": 60,
+        "max_depth": 3,
+        "learning_rate": 0.1,
+        "min_samples_leaf": 2,
+        "subsample": 0.9,
+        "random_state": 0,
     }
     assert info["n_estimators_fitted"] == 60
     assert "_tuning_objective_metric" in tuning_trial.stderr  # reported as ignored, not fatal
 
 
 def test_n_estimators_sets_the_number_of_reported_stages(data: dict[str, Path], tmp_path: Path) -> None:
-    run = run_train(tmp_path, {"train": data["train"], "validation": data["validation"]},
-                    "--n_estimators", "7", "--max_depth", "2")
+    run = run_train(
+        tmp_path,
+        {"train": data["train"], "validation": data["validation"]},
+        "--n_estimators",
+        "7",
+        "--max_depth",
+        "2",
+    )
     assert run.returncode == 0, run.stderr
     assert [STAGE_LINE.match(line).group(1) for line in run.stage_lines] == [str(i) for i in range(1, 8)]
     assert run.info()["n_estimators_fitted"] == 7

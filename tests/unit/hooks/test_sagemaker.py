@@ -11,7 +11,12 @@ from airflow_sm_provider.hooks.sagemaker import DEFAULT_RETRIES
 
 
 def connection(monkeypatch, **extra):
-    conn = {"conn_type": "aws", "login": "AKIDEXAMPLE", "password": "secret-value", "extra": {"region_name": "eu-west-1", **extra}}
+    conn = {
+        "conn_type": "aws",
+        "login": "AKIDEXAMPLE",
+        "password": "secret-value",
+        "extra": {"region_name": "eu-west-1", **extra},
+    }
     monkeypatch.setenv("AIRFLOW_CONN_SM_TEST", json.dumps(conn))
     return SageMakerHook(aws_conn_id="sm_test")
 

@@ -19,7 +19,9 @@ from tests.unit.sample_requests import training_config, training_description
 
 
 class FakeTI:
-    def __init__(self, dag_id="retrain", task_id="train", run_id="scheduled__2026-11-22T00:00:00+00:00", map_index=-1):
+    def __init__(
+        self, dag_id="retrain", task_id="train", run_id="scheduled__2026-11-22T00:00:00+00:00", map_index=-1
+    ):
         self.dag_id, self.task_id, self.run_id, self.map_index = dag_id, task_id, run_id, map_index
         self.xcom: dict[str, object] = {}
 
@@ -56,10 +58,18 @@ def test_first_run_creates_a_deterministic_job_tags_it_and_returns_the_contract(
     sagemaker_stub.add_response(
         "create_training_job",
         {"TrainingJobArn": training_description(name)["TrainingJobArn"]},
-        {**training_config(), "TrainingJobName": name, "Tags": naming.TaskIdentity.from_context(context()).tags()},
+        {
+            **training_config(),
+            "TrainingJobName": name,
+            "Tags": naming.TaskIdentity.from_context(context()).tags(),
+        },
     )
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
-    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
     ti = FakeTI()
 
     result = operator().execute(context(ti))
@@ -86,17 +96,23 @@ def test_retry_reattaches_with_exactly_one_create_across_two_attempts(sagemaker_
     # attempt 1: creates the job, then the worker loses its AWS access mid-wait and the task fails
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
     sagemaker_stub.add_client_error("describe_training_job", "AccessDeniedException", http_status_code=403)
     with pytest.raises(Exception, match="AccessDenied"):
         operator().execute(context())
     # attempt 2: finds the job and reattaches; no create_training_job response is queued, so a
     # second create would make the Stubber raise
     found = training_description(name, status)
-    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": [summary(found)]}, list_params(name))
+    sagemaker_stub.add_response(
+        "list_training_jobs", {"TrainingJobSummaries": [summary(found)]}, list_params(name)
+    )
     sagemaker_stub.add_response("describe_training_job", found, {"TrainingJobName": name})
     if status == "InProgress":
-        sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+        sagemaker_stub.add_response(
+            "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+        )
 
     result = operator().execute(context())
 
@@ -119,7 +135,11 @@ def test_failed_or_stopped_previous_attempt_gets_a_fresh_suffixed_job(sagemaker_
     sagemaker_stub.add_response(
         "create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "TrainingJobName": f"{name}-3"}
     )
-    sagemaker_stub.add_response("describe_training_job", training_description(f"{name}-3", "Completed"), {"TrainingJobName": f"{name}-3"})
+    sagemaker_stub.add_response(
+        "describe_training_job",
+        training_description(f"{name}-3", "Completed"),
+        {"TrainingJobName": f"{name}-3"},
+    )
 
     result = operator().execute(context())
 
@@ -132,8 +152,12 @@ def test_failed_job_fails_the_task_with_sagemakers_failure_reason(sagemaker_stub
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
-    sagemaker_stub.add_response("describe_training_job", training_description(name, status), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, status), {"TrainingJobName": name}
+    )
 
     with pytest.raises(JobFailedError, match=f"ended {status}: AlgorithmError: boom at epoch 2") as err:
         operator().execute(context())
@@ -144,10 +168,14 @@ def test_transient_errors_while_waiting_do_not_fail_the_task(sagemaker_stub):
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
     sagemaker_stub.add_client_error("describe_training_job", "ThrottlingException", http_status_code=400)
     sagemaker_stub.add_client_error("describe_training_job", "InternalFailure", http_status_code=500)
-    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
 
     assert operator().execute(context())["status"] == "Completed"
 
@@ -156,8 +184,12 @@ def test_max_ingestion_time_fails_with_a_timeout_and_leaves_the_job(sagemaker_st
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
 
     with pytest.raises(JobTimeoutError, match="max_ingestion_time"):
         operator(max_ingestion_time=0).execute(context())
@@ -168,7 +200,9 @@ def test_explicit_name_owned_by_someone_else_fails_clearly(sagemaker_stub):
     config = training_config(TrainingJobName="shared-name")
     other = training_description("shared-name")
     sagemaker_stub.add_response("describe_training_job", other, {"TrainingJobName": "shared-name"})
-    sagemaker_stub.add_response("list_tags", {"Tags": [{"Key": "team", "Value": "x"}]}, {"ResourceArn": other["TrainingJobArn"]})
+    sagemaker_stub.add_response(
+        "list_tags", {"Tags": [{"Key": "team", "Value": "x"}]}, {"ResourceArn": other["TrainingJobArn"]}
+    )
 
     with pytest.raises(JobNameConflictError, match="shared-name.*already exists"):
         operator(config=config).execute(context())
@@ -180,7 +214,9 @@ def test_explicit_name_with_timestamp_action_creates_a_suffixed_job(sagemaker_st
     sagemaker_stub.add_response("describe_training_job", other, {"TrainingJobName": "shared-name"})
     sagemaker_stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": other["TrainingJobArn"]})
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response("describe_training_job", training_description("shared-name-1", "Completed"), {"TrainingJobName": ANY})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description("shared-name-1", "Completed"), {"TrainingJobName": ANY}
+    )
 
     operator(config=config, action_if_job_exists="timestamp").execute(context())
     sagemaker_stub.assert_no_pending_responses()
@@ -199,10 +235,19 @@ def test_explicit_name_started_by_this_task_instance_is_reattached(sagemaker_stu
 def test_explicit_name_that_does_not_exist_is_created_with_that_name(sagemaker_stub):
     config = training_config(TrainingJobName="fresh-job")
     sagemaker_stub.add_client_error(
-        "describe_training_job", "ValidationException", "Requested resource not found.", expected_params={"TrainingJobName": "fresh-job"}
+        "describe_training_job",
+        "ValidationException",
+        "Requested resource not found.",
+        expected_params={"TrainingJobName": "fresh-job"},
     )
-    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "TrainingJobName": "fresh-job"})
-    sagemaker_stub.add_response("describe_training_job", training_description("fresh-job", "Completed"), {"TrainingJobName": "fresh-job"})
+    sagemaker_stub.add_response(
+        "create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "TrainingJobName": "fresh-job"}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job",
+        training_description("fresh-job", "Completed"),
+        {"TrainingJobName": "fresh-job"},
+    )
 
     assert operator(config=config).execute(context())["training_job_name"] == "fresh-job"
 
@@ -214,7 +259,10 @@ def test_explicit_name_that_does_not_exist_is_created_with_that_name(sagemaker_s
         (lambda c: c.pop("RoleArn"), "RoleArn"),
         (lambda c: c["HyperParameters"].update({f"k{i}": "v" for i in range(120)}), "HyperParameters"),
         (lambda c: c.update(TrainingJobName="bad_name!"), "TrainingJobName"),
-        (lambda c: c["StoppingCondition"].update(MaxRuntimeInSeconds="an hour"), "StoppingCondition.MaxRuntimeInSeconds"),
+        (
+            lambda c: c["StoppingCondition"].update(MaxRuntimeInSeconds="an hour"),
+            "StoppingCondition.MaxRuntimeInSeconds",
+        ),
     ],
 )
 def test_invalid_config_fails_naming_the_field_before_any_api_call(sagemaker_stub, change, field):
@@ -229,10 +277,17 @@ def test_hyperparameters_argument_merges_over_config_stringified_without_mutatin
     config = training_config()
     original = copy.deepcopy(config)
     name = base_name()
-    expected = {**config, "HyperParameters": {"epochs": "3", "lr": "0.02", "depth": "7"}, "TrainingJobName": name, "Tags": ANY}
+    expected = {
+        **config,
+        "HyperParameters": {"epochs": "3", "lr": "0.02", "depth": "7"},
+        "TrainingJobName": name,
+        "Tags": ANY,
+    }
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, expected)
-    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
 
     operator(config=config, hyperparameters={"lr": 0.02, "depth": 7}).execute(context())
 
@@ -246,7 +301,9 @@ def test_deferrable_defers_to_the_training_trigger_with_no_hidden_timeout(sagema
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
 
     with pytest.raises(TaskDeferred) as deferred:
         operator(deferrable=True, check_interval=45).execute(context())
@@ -259,14 +316,28 @@ def test_deferrable_defers_to_the_training_trigger_with_no_hidden_timeout(sagema
 
 
 def test_execute_complete_fails_with_the_event_message():
-    event = {"status": "failed", "kind": "training", "job_name": "j", "job_status": "Stopped", "message": "ended Stopped: by user"}
+    event = {
+        "status": "failed",
+        "kind": "training",
+        "job_name": "j",
+        "job_status": "Stopped",
+        "message": "ended Stopped: by user",
+    }
     with pytest.raises(JobFailedError, match="ended Stopped: by user"):
         operator().execute_complete(context(), event)
 
 
 def test_execute_complete_success_describes_and_returns_the_contract(sagemaker_stub):
-    sagemaker_stub.add_response("describe_training_job", training_description("j", "Completed"), {"TrainingJobName": "j"})
-    event = {"status": "success", "kind": "training", "job_name": "j", "job_status": "Completed", "message": ""}
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description("j", "Completed"), {"TrainingJobName": "j"}
+    )
+    event = {
+        "status": "success",
+        "kind": "training",
+        "job_name": "j",
+        "job_status": "Completed",
+        "message": "",
+    }
     assert operator().execute_complete(context(), event)["final_metrics"] == {"validation:loss": 0.25}
 
 
@@ -288,8 +359,12 @@ def test_request_is_never_logged(sagemaker_stub, caplog, capfd):
     name = base_name()
     config = training_config(Environment={"DB_PASSWORD": "hunter2-very-secret"})
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
-    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "Environment": ANY})
-    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "create_training_job", {"TrainingJobArn": "arn:x"}, {**ANY_CREATE, "Environment": ANY}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
     with caplog.at_level("INFO"):
         operator(config=config).execute(context())
     out, err = capfd.readouterr()
@@ -317,9 +392,16 @@ def test_a_typed_spec_config_renders_to_the_same_request(sagemaker_stub):
     sagemaker_stub.add_response(
         "create_training_job",
         {"TrainingJobArn": "arn:x"},
-        {**{k: ANY for k in spec.to_request()}, "HyperParameters": {"epochs": "3", "lr": "0.1"}, "TrainingJobName": name, "Tags": ANY},
+        {
+            **{k: ANY for k in spec.to_request()},
+            "HyperParameters": {"epochs": "3", "lr": "0.1"},
+            "TrainingJobName": name,
+            "Tags": ANY,
+        },
     )
-    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
 
     assert operator(config=spec).execute(context())["training_job_name"] == name
     sagemaker_stub.assert_no_pending_responses()
@@ -329,10 +411,18 @@ def test_create_answering_resource_in_use_for_our_own_job_reattaches(sagemaker_s
     name = base_name()
     mine = training_description(name)
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
-    sagemaker_stub.add_client_error("create_training_job", "ResourceInUse", "Training job names must be unique")
+    sagemaker_stub.add_client_error(
+        "create_training_job", "ResourceInUse", "Training job names must be unique"
+    )
     sagemaker_stub.add_response("describe_training_job", mine, {"TrainingJobName": name})
-    sagemaker_stub.add_response("list_tags", {"Tags": naming.TaskIdentity.from_context(context()).tags()}, {"ResourceArn": mine["TrainingJobArn"]})
-    sagemaker_stub.add_response("describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name})
+    sagemaker_stub.add_response(
+        "list_tags",
+        {"Tags": naming.TaskIdentity.from_context(context()).tags()},
+        {"ResourceArn": mine["TrainingJobArn"]},
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
 
     assert operator().execute(context())["status"] == "Completed"
     sagemaker_stub.assert_no_pending_responses()

@@ -30,13 +30,17 @@ def operator(**kwargs):
 
 
 def start(stub, name):
-    stub.add_response("list_hyper_parameter_tuning_jobs", {"HyperParameterTuningJobSummaries": []}, list_params(name))
+    stub.add_response(
+        "list_hyper_parameter_tuning_jobs", {"HyperParameterTuningJobSummaries": []}, list_params(name)
+    )
     stub.add_response(
         "create_hyper_parameter_tuning_job",
         {"HyperParameterTuningJobArn": tuning_description(name)["HyperParameterTuningJobArn"]},
         {**tuning_config(), "HyperParameterTuningJobName": name, "Tags": ANY},
     )
-    stub.add_response("describe_hyper_parameter_tuning_job", tuning_description(name), {"HyperParameterTuningJobName": name})
+    stub.add_response(
+        "describe_hyper_parameter_tuning_job", tuning_description(name), {"HyperParameterTuningJobName": name}
+    )
 
 
 def test_completed_tuning_publishes_summary_and_tuned_hyperparameters(sagemaker_stub):
@@ -44,16 +48,27 @@ def test_completed_tuning_publishes_summary_and_tuned_hyperparameters(sagemaker_
     start(sagemaker_stub, name)
     done = tuning_description(name, "Completed")
     best_name = done["BestTrainingJob"]["TrainingJobName"]
-    sagemaker_stub.add_response("describe_hyper_parameter_tuning_job", done, {"HyperParameterTuningJobName": name})
-    sagemaker_stub.add_response("describe_training_job", training_description(best_name, "Completed"), {"TrainingJobName": best_name})
+    sagemaker_stub.add_response(
+        "describe_hyper_parameter_tuning_job", done, {"HyperParameterTuningJobName": name}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(best_name, "Completed"), {"TrainingJobName": best_name}
+    )
     ti = FakeTI(task_id="tune")
 
     result = operator().execute(ctx(ti))
 
     assert json.loads(json.dumps(result)) == result
     assert result["tuning_job_name"] == name and len(name) <= 32
-    assert result["best_training_job"]["model_artifacts"] == f"s3://bucket/output/{best_name}/output/model.tar.gz"
-    assert result["best_training_job"]["objective_metric"] == {"name": "validation:loss", "type": "Minimize", "value": 0.11}
+    assert (
+        result["best_training_job"]["model_artifacts"]
+        == f"s3://bucket/output/{best_name}/output/model.tar.gz"
+    )
+    assert result["best_training_job"]["objective_metric"] == {
+        "name": "validation:loss",
+        "type": "Minimize",
+        "value": 0.11,
+    }
     assert ti.xcom["tuned_hyperparameters"] == {"lr": "0.0123"}
     assert ti.xcom["best_training_job_name"] == best_name
     assert ti.xcom["sagemaker_job"]["kind"] == "tuning"
@@ -63,7 +78,9 @@ def test_completed_without_a_successful_training_job_fails_and_says_so(sagemaker
     name = base_name()
     start(sagemaker_stub, name)
     sagemaker_stub.add_response(
-        "describe_hyper_parameter_tuning_job", tuning_description(name, "Completed", best=False), {"HyperParameterTuningJobName": name}
+        "describe_hyper_parameter_tuning_job",
+        tuning_description(name, "Completed", best=False),
+        {"HyperParameterTuningJobName": name},
     )
     with pytest.raises(NoSuccessfulTrainingJobError, match="none of its training jobs succeeded"):
         operator().execute(ctx())
@@ -72,7 +89,11 @@ def test_completed_without_a_successful_training_job_fails_and_says_so(sagemaker
 def test_stopped_tuning_job_fails_the_task(sagemaker_stub):
     name = base_name()
     start(sagemaker_stub, name)
-    sagemaker_stub.add_response("describe_hyper_parameter_tuning_job", tuning_description(name, "Stopped"), {"HyperParameterTuningJobName": name})
+    sagemaker_stub.add_response(
+        "describe_hyper_parameter_tuning_job",
+        tuning_description(name, "Stopped"),
+        {"HyperParameterTuningJobName": name},
+    )
     with pytest.raises(JobFailedError, match="ended Stopped: Stopped by user"):
         operator().execute(ctx())
 
@@ -86,7 +107,10 @@ def test_grid_with_continuous_ranges_is_refused_before_any_call(sagemaker_stub):
 
 def test_max_parallel_above_max_number_is_refused(sagemaker_stub):
     config = tuning_config()
-    config["HyperParameterTuningJobConfig"]["ResourceLimits"] = {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 5}
+    config["HyperParameterTuningJobConfig"]["ResourceLimits"] = {
+        "MaxNumberOfTrainingJobs": 2,
+        "MaxParallelTrainingJobs": 5,
+    }
     with pytest.raises(ConfigValidationError, match="MaxParallelTrainingJobs"):
         operator(config=config).execute(ctx())
 
@@ -94,12 +118,30 @@ def test_max_parallel_above_max_number_is_refused(sagemaker_stub):
 def test_retry_of_a_completed_tuning_job_returns_its_result_without_creating(sagemaker_stub):
     name = base_name()
     done = tuning_description(name, "Completed")
-    summary = {k: done[k] for k in ("HyperParameterTuningJobName", "HyperParameterTuningJobArn", "HyperParameterTuningJobStatus", "CreationTime")}
-    summary.update(Strategy="Bayesian", TrainingJobStatusCounters=done["TrainingJobStatusCounters"], ObjectiveStatusCounters=done["ObjectiveStatusCounters"])
-    sagemaker_stub.add_response("list_hyper_parameter_tuning_jobs", {"HyperParameterTuningJobSummaries": [summary]}, list_params(name))
-    sagemaker_stub.add_response("describe_hyper_parameter_tuning_job", done, {"HyperParameterTuningJobName": name})
+    summary = {
+        k: done[k]
+        for k in (
+            "HyperParameterTuningJobName",
+            "HyperParameterTuningJobArn",
+            "HyperParameterTuningJobStatus",
+            "CreationTime",
+        )
+    }
+    summary.update(
+        Strategy="Bayesian",
+        TrainingJobStatusCounters=done["TrainingJobStatusCounters"],
+        ObjectiveStatusCounters=done["ObjectiveStatusCounters"],
+    )
+    sagemaker_stub.add_response(
+        "list_hyper_parameter_tuning_jobs", {"HyperParameterTuningJobSummaries": [summary]}, list_params(name)
+    )
+    sagemaker_stub.add_response(
+        "describe_hyper_parameter_tuning_job", done, {"HyperParameterTuningJobName": name}
+    )
     best = done["BestTrainingJob"]["TrainingJobName"]
-    sagemaker_stub.add_response("describe_training_job", training_description(best, "Completed"), {"TrainingJobName": best})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(best, "Completed"), {"TrainingJobName": best}
+    )
 
     assert operator().execute(ctx())["status"] == "Completed"
     sagemaker_stub.assert_no_pending_responses()

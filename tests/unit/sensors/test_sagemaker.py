@@ -12,7 +12,9 @@ from tests.unit.sample_requests import training_description, tuning_description
 def test_training_poke_waits_then_returns_the_operators_xcom(sagemaker_stub):
     sensor = SageMakerTrainingSensor(task_id="wait", job_name="j")
     sagemaker_stub.add_response("describe_training_job", training_description("j"), {"TrainingJobName": "j"})
-    sagemaker_stub.add_response("describe_training_job", training_description("j", "Completed"), {"TrainingJobName": "j"})
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description("j", "Completed"), {"TrainingJobName": "j"}
+    )
     assert sensor.poke(context()) is False
     done = sensor.poke(context())
     assert done.is_done
@@ -20,10 +22,13 @@ def test_training_poke_waits_then_returns_the_operators_xcom(sagemaker_stub):
     assert done.xcom_value["final_metrics"] == {"validation:loss": 0.25}
 
 
-@pytest.mark.parametrize(("sensor_class", "describe", "method"), [
-    (SageMakerTrainingSensor, training_description, "describe_training_job"),
-    (SageMakerTuningSensor, tuning_description, "describe_hyper_parameter_tuning_job"),
-])
+@pytest.mark.parametrize(
+    ("sensor_class", "describe", "method"),
+    [
+        (SageMakerTrainingSensor, training_description, "describe_training_job"),
+        (SageMakerTuningSensor, tuning_description, "describe_hyper_parameter_tuning_job"),
+    ],
+)
 @pytest.mark.parametrize("status", ["Failed", "Stopped"])
 def test_poke_fails_on_failed_and_stopped_jobs(sagemaker_stub, sensor_class, describe, method, status):
     sensor = sensor_class(task_id="wait", job_name="j")
@@ -35,8 +40,12 @@ def test_poke_fails_on_failed_and_stopped_jobs(sagemaker_stub, sensor_class, des
 def test_tuning_poke_pushes_tuned_hyperparameters(sagemaker_stub):
     done = tuning_description("t", "Completed")
     best = done["BestTrainingJob"]["TrainingJobName"]
-    sagemaker_stub.add_response("describe_hyper_parameter_tuning_job", done, {"HyperParameterTuningJobName": "t"})
-    sagemaker_stub.add_response("describe_training_job", training_description(best, "Completed"), {"TrainingJobName": best})
+    sagemaker_stub.add_response(
+        "describe_hyper_parameter_tuning_job", done, {"HyperParameterTuningJobName": "t"}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(best, "Completed"), {"TrainingJobName": best}
+    )
     ti = FakeTI()
     result = SageMakerTuningSensor(task_id="wait", job_name="t").poke(context(ti))
     assert result.xcom_value["best_training_job"]["name"] == best
@@ -44,10 +53,13 @@ def test_tuning_poke_pushes_tuned_hyperparameters(sagemaker_stub):
     assert ti.xcom["best_training_job_name"] == best
 
 
-@pytest.mark.parametrize(("sensor_class", "trigger_class"), [
-    (SageMakerTrainingSensor, SageMakerTrainingTrigger),
-    (SageMakerTuningSensor, SageMakerTuningTrigger),
-])
+@pytest.mark.parametrize(
+    ("sensor_class", "trigger_class"),
+    [
+        (SageMakerTrainingSensor, SageMakerTrainingTrigger),
+        (SageMakerTuningSensor, SageMakerTuningTrigger),
+    ],
+)
 def test_deferrable_sensor_defers_to_the_same_trigger(sensor_class, trigger_class):
     from airflow.sdk.exceptions import TaskDeferred
 
@@ -63,7 +75,16 @@ def test_deferrable_sensor_defers_to_the_same_trigger(sensor_class, trigger_clas
 def test_sensor_execute_complete_fails_on_failed_event():
     sensor = SageMakerTrainingSensor(task_id="wait", job_name="j")
     with pytest.raises(JobFailedError, match="boom"):
-        sensor.execute_complete(context(), {"status": "failed", "kind": "training", "job_name": "j", "job_status": "Failed", "message": "boom"})
+        sensor.execute_complete(
+            context(),
+            {
+                "status": "failed",
+                "kind": "training",
+                "job_name": "j",
+                "job_status": "Failed",
+                "message": "boom",
+            },
+        )
 
 
 def test_reschedule_mode_is_accepted():

@@ -56,11 +56,18 @@ class FakeSageMaker:
             self.calls[method] += 1
             await asyncio.sleep(0)  # a real call always yields to the loop
             if method in self.refuse:
-                raise ClientError({"Error": {"Code": self.refuse[method], "Message": "refused"},
-                                   "ResponseMetadata": {"HTTPStatusCode": 400}}, method)
+                raise ClientError(
+                    {
+                        "Error": {"Code": self.refuse[method], "Message": "refused"},
+                        "ResponseMetadata": {"HTTPStatusCode": 400},
+                    },
+                    method,
+                )
             response = getattr(self, f"_{verb}")(kind, **kwargs)
-            response["ResponseMetadata"] = {"HTTPStatusCode": 200, "HTTPHeaders": {
-                "date": format_datetime(self.now(), usegmt=True)}}
+            response["ResponseMetadata"] = {
+                "HTTPStatusCode": 200,
+                "HTTPHeaders": {"date": format_datetime(self.now(), usegmt=True)},
+            }
             return response
 
         return call
@@ -79,8 +86,12 @@ class FakeSageMaker:
         return make(name, job["status"], LastModifiedTime=job["modified"])
 
     def _summary(self, kind: str, name: str, job: dict[str, Any]) -> dict[str, Any]:
-        summary = {NAME_KEY[kind]: name, STATUS_KEY[kind]: job["status"], "LastModifiedTime": job["modified"],
-                   "CreationTime": job["modified"]}
+        summary = {
+            NAME_KEY[kind]: name,
+            STATUS_KEY[kind]: job["status"],
+            "LastModifiedTime": job["modified"],
+            "CreationTime": job["modified"],
+        }
         if kind == "training":
             summary["SecondaryStatus"] = {"InProgress": "Training"}.get(job["status"], job["status"])
         return summary
@@ -89,15 +100,17 @@ class FakeSageMaker:
         after = kwargs.get("LastModifiedTimeAfter")
         status = kwargs.get("StatusEquals")
         names = [
-            name for name, job in self.jobs.items()
-            if job["kind"] == kind and (after is None or job["modified"] > after)
+            name
+            for name, job in self.jobs.items()
+            if job["kind"] == kind
+            and (after is None or job["modified"] > after)
             and (status is None or job["status"] == status)
         ]
         if kwargs.get("SortOrder") == "Descending":
             names.reverse()
         start = int(kwargs.get("NextToken") or 0)
         size = kwargs.get("MaxResults") or 10
-        page = names[start:start + size]
+        page = names[start : start + size]
         response: dict[str, Any] = {LIST_KEY[kind]: [self._summary(kind, n, self.jobs[n]) for n in page]}
         if start + size < len(names):
             response["NextToken"] = str(start + size)

@@ -76,7 +76,7 @@ async def calls_per_tick(ticks: int = 4) -> list[int]:
     job_poller = the_poller()
     seen = job_poller.refreshes
     await until(lambda: job_poller.refreshes >= seen + ticks)
-    latest = list(job_poller.calls_per_tick)[-(job_poller.refreshes - seen):]
+    latest = list(job_poller.calls_per_tick)[-(job_poller.refreshes - seen) :]
     return latest[:ticks]
 
 
@@ -365,10 +365,18 @@ def test_training_and_tuning_triggers_on_one_connection_share_one_client(fake):
     fake.add("tuning", "h")
 
     async def main():
-        tasks = start([SageMakerTrainingTrigger(job_name="t", poll_interval=INTERVAL),
-                       SageMakerTuningTrigger(job_name="h", poll_interval=INTERVAL)])
-        await until(lambda: len(registry.pollers()) == 2 and all(p.jobs and all(
-            j.as_of for j in p.jobs.values()) for p in registry.pollers()))
+        tasks = start(
+            [
+                SageMakerTrainingTrigger(job_name="t", poll_interval=INTERVAL),
+                SageMakerTuningTrigger(job_name="h", poll_interval=INTERVAL),
+            ]
+        )
+        await until(
+            lambda: (
+                len(registry.pollers()) == 2
+                and all(p.jobs and all(j.as_of for j in p.jobs.values()) for p in registry.pollers())
+            )
+        )
         fake.set_status("t", "Completed")
         fake.set_status("h", "Completed")
         return await asyncio.gather(*tasks)
