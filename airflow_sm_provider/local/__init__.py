@@ -31,6 +31,14 @@ What it does not
     FileSystemDataSource or manifest S3 data types (rejected), VPC, network isolation, spot,
     warm pools, Debugger/Profiler rules, or anything about endpoints and inference.
 
+Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
+    ``server`` HTTP front and :class:`LocalServer`; ``protocol`` AWS JSON 1.1 against botocore's
+    model; ``handlers`` one function per operation; ``backend`` :class:`LocalBackend`, the
+    composition root; ``training/`` (service, job record, runner, script mode, metrics, storage,
+    rules); ``tuning/`` (on optuna); ``registry/`` (models, tags); ``listing`` the one filter,
+    sort and page implementation of every List* operation; ``store`` SQLite; ``arns`` and
+    ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions.
+
 Security
     It executes the code it is asked to run, as the user running it. It binds 127.0.0.1 unless
     told otherwise; exposing it is a decision to let that network run code on this machine.

@@ -14,15 +14,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from airflow_sm_provider.local.backend import (
-    DEFAULT_ACCOUNT,
-    DEFAULT_REGION,
-    TrainingService,
-    make_arn,
-)
-from airflow_sm_provider.local.catalog import ModelRegistry, Tags
+from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, kind_of, make_arn
 from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.registry.models import ModelRegistry
+from airflow_sm_provider.local.registry.tags import Tags
 from airflow_sm_provider.local.store import Store
+from airflow_sm_provider.local.training.service import TrainingService
+
+__all__ = ["LocalBackend"]
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +103,7 @@ class LocalBackend:
         return self._tuning
 
     def _arn_exists(self, arn: str) -> bool | None:
-        kind = arn.split(":", 5)[-1].split("/", 1)[0]
+        kind = kind_of(arn)
         if kind == "training-job":
             return self.training.arn_exists(arn)
         if kind == "model":

@@ -7,7 +7,6 @@ and the HTTP status the real service answers with::
      ├── ValidationError        ValidationException, 400
      ├── ResourceNotFound       ResourceNotFound, 400
      ├── ResourceInUse          ResourceInUse, 400 (duplicate name, wrong state)
-     ├── ResourceLimitExceeded  ResourceLimitExceeded, 400
      └── UnknownOperation       UnknownOperationException, 400
 """
 
@@ -40,11 +39,6 @@ class ResourceNotFound(LocalServiceError):
 
 class ResourceInUse(LocalServiceError):
     code = "ResourceInUse"
-    status = 400
-
-
-class ResourceLimitExceeded(LocalServiceError):
-    code = "ResourceLimitExceeded"
     status = 400
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from airflow_sm_provider.local.app import LocalBackend
+from airflow_sm_provider.local.backend import LocalBackend
 
 Handler = Callable[[LocalBackend, dict[str, Any], str], "dict[str, Any] | None"]
 HANDLERS: dict[str, Handler] = {}

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any, Self
 
 from airflow_sm_provider.local import protocol
-from airflow_sm_provider.local.app import LocalBackend
-from airflow_sm_provider.local.backend import DEFAULT_ACCOUNT, DEFAULT_REGION
+from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION
+from airflow_sm_provider.local.backend import LocalBackend
 from airflow_sm_provider.local.errors import LocalServiceError, UnknownOperation, ValidationError
 from airflow_sm_provider.local.handlers import HANDLERS
 

@@ -1,8 +1,7 @@
-"""Models (CreateModel / DescribeModel / DeleteModel) and tags on any resource ARN.
+"""Models: CreateModel / DescribeModel / DeleteModel.
 
-Models are small records: kept in memory, written to SQLite when created or deleted. Tags live
-only in SQLite (they change rarely and are read rarely), keyed by ARN, so training jobs, tuning
-jobs and models share one implementation.
+Models are small records: kept in memory, written to SQLite when created or deleted. Their tags
+are kept by :mod:`.tags`, like every other resource's.
 """
 
 from __future__ import annotations
@@ -14,10 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from airflow_sm_provider.local import listing
-from airflow_sm_provider.local.errors import ResourceNotFound, ValidationError
-from airflow_sm_provider.local.models import from_epoch, to_epoch, utcnow
+from airflow_sm_provider.local.errors import ValidationError
 from airflow_sm_provider.local.store import Store
+from airflow_sm_provider.local.times import from_epoch, to_epoch, utcnow
+
+__all__ = ["Model", "ModelRegistry"]
 
 ECHOED_MODEL_FIELDS = (
     "PrimaryContainer",
@@ -27,8 +27,6 @@ ECHOED_MODEL_FIELDS = (
     "VpcConfig",
     "EnableNetworkIsolation",
 )
-ARN_PREFIX = "arn:aws:sagemaker:"
-MAX_TAGS = 50
 
 
 @dataclass
@@ -123,35 +121,3 @@ class ModelRegistry:
             # real SageMaker answers ValidationException here, not ResourceNotFound
             raise ValidationError(f'Could not find model "{name}".')
         return model
-
-
-class Tags:
-    """AddTags / ListTags on any SageMaker ARN whose resource exists.
-
-    :param store: persistence.
-    :param exists: tells whether an ARN names an existing resource; ``None`` means "cannot tell"
-        (tuning jobs without a tuning engine, other resource kinds), which is accepted.
-    """
-
-    def __init__(self, store: Store, exists: Callable[[str], bool | None]) -> None:
-        self.store = store
-        self._exists = exists
-
-    def _check(self, arn: str) -> None:
-        if not arn.startswith(ARN_PREFIX) or "/" not in arn:
-            raise ValidationError(f"Value {arn!r} at 'resourceArn' is not a valid SageMaker ARN")
-        if self._exists(arn) is False:
-            raise ResourceNotFound(f"Resource {arn} not found.")
-
-    def add(self, arn: str, tags: list[dict]) -> list[dict]:
-        self._check(arn)
-        keys = {t["Key"] for t in self.store.get_tags(arn)} | {t["Key"] for t in tags}
-        if len(keys) > MAX_TAGS:
-            raise ValidationError(f"A resource can have at most {MAX_TAGS} tags")
-        self.store.put_tags(arn, tags)
-        return tags
-
-    def list(self, request: dict[str, Any]) -> dict[str, Any]:
-        self._check(request["ResourceArn"])
-        page, token = listing.paginate(self.store.get_tags(request["ResourceArn"]), request, default_max=50)
-        return {"Tags": page, **({"NextToken": token} if token else {})}

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from airflow_sm_provider.local.metrics import MetricSeries
+from airflow_sm_provider.local.times import from_epoch, to_epoch, utcnow
+from airflow_sm_provider.local.training.metrics import MetricSeries
 
 PRIMARY = {
     "Starting": "InProgress",
@@ -82,18 +83,6 @@ ECHOED_TRAINING_FIELDS = (
 
 class IllegalTransition(RuntimeError):
     """A lifecycle move the state machine above does not allow (a bug, not a user error)."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def to_epoch(value: datetime | None) -> float | None:
-    return None if value is None else value.timestamp()
-
-
-def from_epoch(value: float | None) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
 @dataclass

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from airflow_sm_provider.local import protocol, scriptmode, storage
+from airflow_sm_provider.local import protocol
 from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.metrics import compile_definitions
+from airflow_sm_provider.local.training import scriptmode, storage
+from airflow_sm_provider.local.training.metrics import compile_definitions
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from airflow_sm_provider.local import scriptmode, storage
-from airflow_sm_provider.local.metrics import MetricSeries
-from airflow_sm_provider.local.models import utcnow
+from airflow_sm_provider.local.times import utcnow
+from airflow_sm_provider.local.training import scriptmode, storage
+from airflow_sm_provider.local.training.metrics import MetricSeries
 
 log = logging.getLogger(__name__)
 
@@ -152,32 +152,46 @@ class Runner:
         started = time.monotonic()
         if not self._move("Downloading"):
             return self._finish_stopped()
-        self.layout.make(self.request)
-        scriptmode.write_config(self.layout, self.request)
-        try:
-            scriptmode.fetch_inputs(self.layout, self.request)
-        except storage.StorageError as err:
-            return self._fail(f"ClientError: {err}")
-        entry = scriptmode.program(self.request)
-        if not entry:
-            return self._fail(
-                "ClientError: the local backend runs SageMaker script-mode jobs only: set the "
-                "'sagemaker_program' hyperparameter (and 'sagemaker_submit_directory'); it cannot "
-                "run container images"
-            )
-        if not (self.layout.code / entry).is_file():
-            return self._fail(f"ClientError: sagemaker_program {entry!r} not found in the submitted code")
-        command = scriptmode.command(self.layout, self.request, self.name, self.arn)
+        command = self._prepare()
+        if command is None:
+            return None
         if not self._move("Training"):
             return self._finish_stopped()
         log.info("training job %s started; log: %s", self.name, self.layout.log)
         returncode = self._execute(command, started)
         if self._abandoned:
-            return
+            return None
         if self._stop_kind is not None:
             return self._finish_stopped()
         if returncode != 0:
             return self._fail(self._failure_reason(returncode))
+        return self._complete()
+
+    def _prepare(self) -> scriptmode.Command | None:
+        """Downloading: lay out the job directory and fetch inputs and code; the command to run,
+        or None when the job has ended (failed, or stopped meanwhile)."""
+        self.layout.make(self.request)
+        scriptmode.write_config(self.layout, self.request)
+        try:
+            scriptmode.fetch_inputs(self.layout, self.request)
+        except storage.StorageError as err:
+            self._fail(f"ClientError: {err}")
+            return None
+        entry = scriptmode.program(self.request)
+        if not entry:
+            self._fail(
+                "ClientError: the local backend runs SageMaker script-mode jobs only: set the "
+                "'sagemaker_program' hyperparameter (and 'sagemaker_submit_directory'); it cannot "
+                "run container images"
+            )
+            return None
+        if not (self.layout.code / entry).is_file():
+            self._fail(f"ClientError: sagemaker_program {entry!r} not found in the submitted code")
+            return None
+        return scriptmode.command(self.layout, self.request, self.name, self.arn)
+
+    def _complete(self) -> None:
+        """Uploading -> Completed; Stopped if a stop arrives meanwhile."""
         if not self._move("Uploading"):
             return self._finish_stopped()
         try:
@@ -186,6 +200,7 @@ class Runner:
             return self._fail(f"ClientError: {err}")
         if not self._move("Completed"):  # a stop arrived while uploading
             self._move("Stopped")
+        return None
 
     def _execute(self, command: scriptmode.Command, started: float) -> int:
         max_runtime = (self.request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_sm_provider.local import storage
+from airflow_sm_provider.local.training import storage
 
 HOST = "algo-1"
 PROGRAM = "sagemaker_program"

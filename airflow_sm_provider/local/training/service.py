@@ -16,32 +16,35 @@ import copy
 import logging
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from airflow_sm_provider.local import listing, scriptmode, storage
+from airflow_sm_provider.local import listing
+from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, make_arn, region_of
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
-from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
-from airflow_sm_provider.local.models import MESSAGES, TrainingJob, utcnow
-from airflow_sm_provider.local.rules import check_training_request
-from airflow_sm_provider.local.runner import Runner, kill_orphan
 from airflow_sm_provider.local.store import Store, StoreClosed
+from airflow_sm_provider.local.times import utcnow
+from airflow_sm_provider.local.training import scriptmode, storage
+from airflow_sm_provider.local.training.job import MESSAGES, TrainingJob
+from airflow_sm_provider.local.training.metrics import MetricSeries, compile_definitions
+from airflow_sm_provider.local.training.rules import check_training_request
+from airflow_sm_provider.local.training.runner import Runner, kill_orphan
 
-__all__ = ["DEFAULT_ACCOUNT", "DEFAULT_REGION", "Store", "TrainingService", "make_arn"]
+__all__ = ["TrainingService"]
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REGION = "us-east-1"
-DEFAULT_ACCOUNT = "000000000000"
 RESTART_REASON = (
     "InternalServerError: the local SageMaker backend restarted while this training job was "
     "running; the job's process was lost. Start a new job."
 )
 NOT_FOUND = "Requested resource not found."  # what real SageMaker says for a missing training job
-
-
-def make_arn(region: str, account: str, kind: str, name: str) -> str:
-    """``arn:aws:sagemaker:<region>:<account>:<kind>/<name lowercased>``, as SageMaker forms them."""
-    return f"arn:aws:sagemaker:{region}:{account}:{kind}/{name.lower()}"
+SORT_KEYS: dict[str, Callable[[TrainingJob], Any]] = {
+    "Name": lambda j: j.name,
+    "CreationTime": lambda j: j.creation_time,
+    "Status": lambda j: j.status,
+}
 
 
 class TrainingService:
@@ -114,7 +117,7 @@ class TrainingService:
         check_training_request(request)
         request = copy.deepcopy(request)  # the caller may reuse its dict; the job must not change
         name = request["TrainingJobName"]
-        region = region or (tuning_job_arn.split(":")[3] if tuning_job_arn else self.region)
+        region = region or (region_of(tuning_job_arn) if tuning_job_arn else self.region)
         arn = make_arn(region, self.account_id, "training-job", name)
         output = storage.join(request["OutputDataConfig"]["S3OutputPath"], name, "output", "model.tar.gz")
         definitions = compile_definitions(
@@ -207,30 +210,19 @@ class TrainingService:
         either matches nothing."""
         if request.get("WarmPoolStatusEquals") or request.get("TrainingPlanArnEquals"):
             return {"TrainingJobSummaries": []}
-        created = listing.time_window(request, "CreationTime")
-        modified = listing.time_window(request, "LastModifiedTime")
-        contains = request.get("NameContains")
-        status = request.get("StatusEquals")
         with self._cond:
-            summaries = [
-                job.summary()
-                for job in self._jobs.values()
-                if (not contains or contains in job.name)
-                and (not status or job.status == status)
-                and created(job.creation_time)
-                and modified(job.last_modified_time)
-            ]
-        ordered = listing.sort(
-            summaries,
-            {
-                "Name": lambda s: s["TrainingJobName"],
-                "CreationTime": lambda s: s["CreationTime"],
-                "Status": lambda s: s["TrainingJobStatus"],
-            },
-            request,
-        )
-        page, token = listing.paginate(ordered, request)
-        return {"TrainingJobSummaries": page, **({"NextToken": token} if token else {})}
+            jobs = listing.filter_by(
+                self._jobs.values(),
+                request,
+                name=lambda j: j.name,
+                status=lambda j: j.status,
+                created=lambda j: j.creation_time,
+                modified=lambda j: j.last_modified_time,
+            )
+            ordered = listing.sort(jobs, SORT_KEYS, request, default="CreationTime")
+            page, token = listing.page(ordered, request, "ListTrainingJobs")
+            summaries = [job.summary() for job in page]
+        return {"TrainingJobSummaries": summaries, **listing.next_token(token)}
 
     def arn_exists(self, arn: str) -> bool:
         with self._cond:

@@ -4,7 +4,7 @@ Modules, one concept each::
 
     service     TuningService: the five tuning operations; owns jobs, engines, store
     engine      one thread per tuning job: ask -> training job -> poll/prune -> tell
-    link        the engine's careful calls into TrainingService (watch, tag, final objective)
+    watch       a watcher thread per running trial; a finished trial's objective
     study       the optuna study: sampler + pruner + direction, rebuilt from records on resume
     strategies  Bayesian/Random/Grid/Hyperband -> sampler; early stopping/Hyperband -> pruner
     space       ParameterRanges + ScalingType -> optuna distributions; values <-> strings
@@ -12,8 +12,8 @@ Modules, one concept each::
     warm_start  parent jobs' trials seeded into the study; OverallBestTrainingJob
     trials      a trial's CreateTrainingJob request, name and tags
     validation  SageMaker's rules for CreateHyperParameterTuningJob
-    responses   Describe / List / summaries from the in-memory records
-    records     TuningJob and Trial records
+    responses   Describe and List summaries packed from the records (no rules)
+    records     TuningJob and Trial records; objective, direction, best trial
     store       their SQLite tables
 """
 

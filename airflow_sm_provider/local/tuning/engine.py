@@ -28,11 +28,14 @@ from typing import Any
 import optuna
 
 from airflow_sm_provider.local.errors import LocalServiceError
-from airflow_sm_provider.local.tuning import completion, link, responses, warm_start
+from airflow_sm_provider.local.registry.tags import put_with_retry
+from airflow_sm_provider.local.times import utcnow
+from airflow_sm_provider.local.tuning import completion, warm_start
 from airflow_sm_provider.local.tuning import study as studies
-from airflow_sm_provider.local.tuning.records import Trial, TuningJob, utcnow
+from airflow_sm_provider.local.tuning.records import Trial, TuningJob
 from airflow_sm_provider.local.tuning.space import SearchSpace, suggest
 from airflow_sm_provider.local.tuning.trials import build_request, trial_name
+from airflow_sm_provider.local.tuning.watch import final_objective, watch
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +90,7 @@ class JobEngine(threading.Thread):
         for trial in self.job.trials:
             if not trial.finished:
                 self.running[trial.number] = studies.attach(self.study, trial, self.space)
-                link.watch(self.ctx.training, trial.name, self.wake, self.ctx.shutdown)
+                watch(self.ctx.training, trial.name, self.wake, self.ctx.shutdown)
 
     def _step(self) -> bool:
         """One pass of the loop; True when the job has ended."""
@@ -114,8 +117,8 @@ class JobEngine(threading.Thread):
             return "Failed", job.failure_reason
         reason = completion.completion_reason(
             job.config.get("TuningJobCompletionCriteria"),
-            responses.finished_objectives(job),
-            responses.minimize(job),
+            job.finished_objectives(),
+            job.minimize,
         )
         if reason is None:
             limit = job.config["ResourceLimits"].get("MaxRuntimeInSeconds")
@@ -147,7 +150,7 @@ class JobEngine(threading.Thread):
             tuned=tuned,
             tags=job.request.get("Tags") or [],
         )
-        tags = request.pop("Tags")  # written once the job exists: see link.tag
+        tags = request.pop("Tags")  # written once the job exists: see put_with_retry
         try:
             arn = self.ctx.training.create_training_job(request, tuning_job_arn=job.arn)
         except LocalServiceError as err:
@@ -155,7 +158,7 @@ class JobEngine(threading.Thread):
             with self.ctx.lock:
                 job.failure_reason = f"Could not create training job {name}: {err.message}"
             return False
-        link.tag(self.ctx.put_tags, arn, tags)
+        put_with_retry(self.ctx.put_tags, arn, tags)
         trial = Trial(number=number, name=name, arn=arn, params=params, tuned=tuned, definition=index)
         with self.ctx.lock:
             job.trials.append(trial)
@@ -164,7 +167,7 @@ class JobEngine(threading.Thread):
         self.ctx.store.save_trial(job.name, data)
         self._save_job()
         self.running[number] = live
-        link.watch(self.ctx.training, name, self.wake, self.ctx.shutdown)
+        watch(self.ctx.training, name, self.wake, self.ctx.shutdown)
         log.info("Tuning job %s launched training job %s", job.name, name)
         return True
 
@@ -174,7 +177,7 @@ class JobEngine(threading.Thread):
             described = training.describe_training_job(trial.name)
         except LocalServiceError:
             described = {"TrainingJobStatus": "Failed", "FailureReason": "The training job no longer exists"}
-        metric = responses.objective(self.job, trial)["MetricName"]
+        metric = self.job.objective(trial)["MetricName"]
         values = (
             [float(v) for v in training.intermediate_metrics(trial.name, metric)]
             if "CreationTime" in described
@@ -210,9 +213,7 @@ class JobEngine(threading.Thread):
     def _finalize(self, trial: Trial, described: dict[str, Any], live: optuna.Trial) -> None:
         assert self.study is not None
         status = described["TrainingJobStatus"]
-        value = link.final_objective(
-            described, responses.objective(self.job, trial)["MetricName"], trial.intermediate
-        )
+        value = final_objective(described, self.job.objective(trial)["MetricName"], trial.intermediate)
         with self.ctx.lock:
             trial.end_time = described.get("TrainingEndTime") or utcnow()
             trial.failure_reason = described.get("FailureReason") if status == "Failed" else None
@@ -230,7 +231,7 @@ class JobEngine(threading.Thread):
         criteria = self.job.config.get("TuningJobCompletionCriteria") or {}
         if "ConvergenceDetected" not in criteria or self.job.convergence_time is not None:
             return
-        if completion.converged(responses.finished_objectives(self.job), responses.minimize(self.job)):
+        if completion.converged(self.job.finished_objectives(), self.job.minimize):
             with self.ctx.lock:
                 self.job.convergence_time = utcnow()
 

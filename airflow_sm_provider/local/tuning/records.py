@@ -2,7 +2,9 @@
 
 These are the in-memory view that Describe and List read (cheap, no SQL) and the rows that
 :mod:`.store` persists as JSON. Times are timezone-aware UTC datetimes; JSON holds them as ISO
-strings. Mutations happen under :class:`~.service.TuningService`'s lock.
+strings. Mutations happen under :class:`~.service.TuningService`'s lock. The questions the
+engine and the responses ask of a job (its direction, a trial's objective, the best trial, the
+objectives in finishing order) are answered here, once.
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
+from airflow_sm_provider.local.times import utcnow
+from airflow_sm_provider.local.tuning.trials import objective_of
+
+__all__ = ["TERMINAL_JOB_STATUSES", "TERMINAL_TRIAL_STATUSES", "Trial", "TuningJob"]
+
 TERMINAL_JOB_STATUSES = ("Completed", "Failed", "Stopped")
 TERMINAL_TRIAL_STATUSES = ("Completed", "Failed", "Stopped")
 _TIME_FIELDS = ("creation_time", "start_time", "end_time", "last_modified_time", "convergence_time")
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 @dataclasses.dataclass
@@ -99,6 +102,34 @@ class TuningJob:
     @property
     def terminal(self) -> bool:
         return self.status in TERMINAL_JOB_STATUSES
+
+    @property
+    def minimize(self) -> bool:
+        """The objective's direction (the first definition's: all of them share it)."""
+        return objective_of(self.config, self.definitions[0])["Type"] == "Minimize"
+
+    def objective(self, trial: Trial) -> dict[str, Any]:
+        """The objective (Type, MetricName) of the definition ``trial`` was built from."""
+        return objective_of(self.config, self.definitions[trial.definition])
+
+    def best_trial(self) -> Trial | None:
+        """The best completed trial (only Completed trials have a model to hand on); earliest on ties."""
+        sign = 1.0 if self.minimize else -1.0
+        scored = [
+            (sign * t.objective_value, t.finished_order, t)
+            for t in self.trials
+            if t.status == "Completed" and t.objective_value is not None
+        ]
+        return min(scored, key=lambda item: item[:2])[2] if scored else None
+
+    def finished_objectives(self) -> list[float]:
+        """Objective values of the trials that reported one, in the order they finished."""
+        done = sorted(
+            (t.finished_order, t.objective_value)
+            for t in self.trials
+            if t.finished_order and t.objective_value is not None
+        )
+        return [value for _, value in done]
 
     def touch(self) -> None:
         self.last_modified_time = utcnow()

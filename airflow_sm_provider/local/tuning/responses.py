@@ -1,34 +1,23 @@
-"""Response documents: Describe, List and the per-trial summaries, built from the in-memory view.
+"""Response documents: Describe and the List summaries, packed from the in-memory records.
 
-Everything here is a pure function of :mod:`.records` objects (called under the service lock), so
-Describe costs no SQL. Every response is made of new containers (parts of the stored request are
+Packing only: the rules (which trial is best, the objective's direction) are :mod:`.records`'
+methods, filtering and paging are :mod:`airflow_sm_provider.local.listing`'s. Everything here
+is a pure function of :mod:`.records` objects (called under the service lock), so Describe costs
+no SQL. Every response is made of new containers (parts of the stored request are
 deep-copied), so callers may keep or change it. Datetimes stay ``datetime`` objects; the server
 serialises them.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import datetime as dt
 from typing import Any
 
-from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.tuning import completion
-from airflow_sm_provider.local.tuning.records import Trial, TuningJob, utcnow
-from airflow_sm_provider.local.tuning.trials import objective_of
+from airflow_sm_provider.local.tuning.records import Trial, TuningJob
 
-DEFAULT_MAX_RESULTS = 10
-
-
-def objective(job: TuningJob, trial: Trial) -> dict[str, Any]:
-    """The objective (Type, MetricName) of the definition a trial was built from."""
-    return objective_of(job.config, job.definitions[trial.definition])
-
-
-def minimize(job: TuningJob) -> bool:
-    return objective_of(job.config, job.definitions[0])["Type"] == "Minimize"
+__all__ = ["describe", "job_summary", "objective_counters", "status_counters", "trial_summary"]
 
 
 def trial_summary(job: TuningJob, trial: Trial) -> dict[str, Any]:
@@ -52,34 +41,13 @@ def trial_summary(job: TuningJob, trial: Trial) -> dict[str, Any]:
     if trial.failure_reason:
         summary["FailureReason"] = trial.failure_reason
     if trial.objective_value is not None:
-        goal = objective(job, trial)
+        goal = job.objective(trial)
         summary["FinalHyperParameterTuningJobObjectiveMetric"] = {
             "Type": goal["Type"],
             "MetricName": goal["MetricName"],
             "Value": float(trial.objective_value),
         }
     return summary
-
-
-def best_trial(job: TuningJob) -> Trial | None:
-    """The best completed trial (only Completed trials have a model to hand on); earliest on ties."""
-    sign = 1.0 if minimize(job) else -1.0
-    scored = [
-        (sign * t.objective_value, t.finished_order, t)
-        for t in job.trials
-        if t.status == "Completed" and t.objective_value is not None
-    ]
-    return min(scored, key=lambda item: item[:2])[2] if scored else None
-
-
-def finished_objectives(job: TuningJob) -> list[float]:
-    """Objective values of the trials that reported one, in the order they finished."""
-    done = sorted(
-        (t.finished_order, t.objective_value)
-        for t in job.trials
-        if t.finished_order and t.objective_value is not None
-    )
-    return [value for _, value in done]
 
 
 def status_counters(job: TuningJob) -> dict[str, int]:
@@ -120,7 +88,7 @@ def describe(job: TuningJob, overall_best: tuple[TuningJob, Trial] | None) -> di
             response[key] = copy.deepcopy(job.request[key])
     if job.end_time:
         response["HyperParameterTuningEndTime"] = job.end_time
-    best = best_trial(job)
+    best = job.best_trial()
     if best is not None:
         response["BestTrainingJob"] = trial_summary(job, best)
     if overall_best is not None:
@@ -129,7 +97,7 @@ def describe(job: TuningJob, overall_best: tuple[TuningJob, Trial] | None) -> di
         response["FailureReason"] = job.failure_reason
     details: dict[str, Any] = {
         "NumberOfTrainingJobsObjectiveNotImproving": completion.not_improving_count(
-            finished_objectives(job), minimize(job)
+            job.finished_objectives(), job.minimize
         )
     }
     if job.convergence_time:
@@ -158,28 +126,3 @@ def job_summary(job: TuningJob) -> dict[str, Any]:
     if job.end_time:
         summary["HyperParameterTuningEndTime"] = job.end_time
     return summary
-
-
-def as_datetime(value: Any) -> dt.datetime:
-    """A request timestamp (datetime, epoch seconds or ISO string) as an aware datetime."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, (int, float)):
-        return dt.datetime.fromtimestamp(value, dt.UTC)
-    return as_datetime(dt.datetime.fromisoformat(str(value)))
-
-
-def paginate(items: list[Any], request: dict[str, Any]) -> tuple[list[Any], str | None]:
-    """One page of ``items`` and the NextToken for the rest (an opaque encoded offset)."""
-    offset = 0
-    token = request.get("NextToken")
-    if token:
-        try:
-            offset = int(base64.urlsafe_b64decode(token.encode()).decode())
-        except (ValueError, binascii.Error):
-            raise ValidationError("Invalid NextToken") from None
-    size = int(request.get("MaxResults") or DEFAULT_MAX_RESULTS)
-    page = items[offset : offset + size]
-    if offset + size < len(items):
-        return page, base64.urlsafe_b64encode(str(offset + size).encode()).decode()
-    return page, None

@@ -14,13 +14,16 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from airflow_sm_provider.local.backend import DEFAULT_ACCOUNT, DEFAULT_REGION, check_training_request
+from airflow_sm_provider.local import listing
+from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, make_arn
 from airflow_sm_provider.local.errors import ResourceInUse, ResourceNotFound, ValidationError
+from airflow_sm_provider.local.training.rules import check_training_request
 from airflow_sm_provider.local.tuning import responses, warm_start
 from airflow_sm_provider.local.tuning.engine import Context, JobEngine
-from airflow_sm_provider.local.tuning.records import TuningJob
+from airflow_sm_provider.local.tuning.records import Trial, TuningJob
 from airflow_sm_provider.local.tuning.space import SearchSpace
 from airflow_sm_provider.local.tuning.store import TuningStore
 from airflow_sm_provider.local.tuning.trials import build_request
@@ -28,7 +31,20 @@ from airflow_sm_provider.local.tuning.validation import budget_of, definitions_o
 
 log = logging.getLogger(__name__)
 
+__all__ = ["TuningService"]
+
 _ENGINE_JOIN_SECONDS = 10.0
+JOB_SORT_KEYS: dict[str, Callable[[TuningJob], Any]] = {
+    "Name": lambda j: j.name,
+    "Status": lambda j: j.status,
+    "CreationTime": lambda j: j.creation_time,
+}
+TRIAL_SORT_KEYS: dict[str, Callable[[Trial], Any]] = {
+    "Name": lambda t: t.name,
+    "CreationTime": lambda t: t.creation_time,
+    "Status": lambda t: t.status,
+    "FinalObjectiveMetricValue": lambda t: t.objective_value,
+}
 
 
 class TuningService:
@@ -70,9 +86,7 @@ class TuningService:
             if any(existing.lower() == name.lower() for existing in self._jobs):
                 raise ResourceInUse(f"Tuning job {name} already exists")
             warm_start.parents_of(request, self._jobs)
-            arn = (
-                f"arn:aws:sagemaker:{self._region}:{self._account}:hyper-parameter-tuning-job/{name.lower()}"
-            )
+            arn = make_arn(self._region, self._account, "hyper-parameter-tuning-job", name)
             job = TuningJob(name=name, arn=arn, request=copy.deepcopy(request))
             self._jobs[name] = job
             data = job.to_json()
@@ -109,47 +123,33 @@ class TuningService:
             self._start(job)
 
     def list(self, request: dict[str, Any]) -> dict[str, Any]:
-        """ListHyperParameterTuningJobs."""
+        """ListHyperParameterTuningJobs (sorted by Name unless asked otherwise, as SageMaker)."""
         with self._lock:
-            jobs = list(self._jobs.values())
-            jobs = [j for j in jobs if _matches(j, request)]
-            key = {
-                "Name": lambda j: j.name,
-                "Status": lambda j: j.status,
-                "CreationTime": lambda j: j.creation_time,
-            }[request.get("SortBy", "Name")]
-            jobs.sort(key=key, reverse=request.get("SortOrder", "Ascending") == "Descending")
-            page, token = responses.paginate(jobs, request)
-            result: dict[str, Any] = {
-                "HyperParameterTuningJobSummaries": [responses.job_summary(j) for j in page]
-            }
-        if token:
-            result["NextToken"] = token
-        return result
+            jobs = listing.filter_by(
+                self._jobs.values(),
+                request,
+                name=lambda j: j.name,
+                status=lambda j: j.status,
+                created=lambda j: j.creation_time,
+                modified=lambda j: j.last_modified_time,
+            )
+            ordered = listing.sort(jobs, JOB_SORT_KEYS, request, default="Name")
+            page, token = listing.page(ordered, request, "ListHyperParameterTuningJobs")
+            summaries = [responses.job_summary(j) for j in page]
+        return {"HyperParameterTuningJobSummaries": summaries, **listing.next_token(token)}
 
     def list_training_jobs(self, request: dict[str, Any]) -> dict[str, Any]:
-        """ListTrainingJobsForHyperParameterTuningJob."""
+        """ListTrainingJobsForHyperParameterTuningJob (sorted by Name unless asked otherwise)."""
         with self._lock:
             job = self._get(request["HyperParameterTuningJobName"])
-            trials = list(job.trials)
-            if request.get("StatusEquals"):
-                trials = [t for t in trials if t.status == request["StatusEquals"]]
-            sort_by = request.get("SortBy", "Name")
-            if sort_by == "FinalObjectiveMetricValue":
+            trials = listing.filter_by(job.trials, request, status=lambda t: t.status)
+            if request.get("SortBy") == "FinalObjectiveMetricValue":
                 # As SageMaker: jobs without an objective value are not listed under this sort.
                 trials = [t for t in trials if t.objective_value is not None]
-            key = {
-                "Name": lambda t: t.name,
-                "CreationTime": lambda t: t.creation_time,
-                "Status": lambda t: t.status,
-                "FinalObjectiveMetricValue": lambda t: t.objective_value,
-            }[sort_by]
-            trials.sort(key=key, reverse=request.get("SortOrder", "Ascending") == "Descending")
-            page, token = responses.paginate(trials, request)
-            result: dict[str, Any] = {"TrainingJobSummaries": [responses.trial_summary(job, t) for t in page]}
-        if token:
-            result["NextToken"] = token
-        return result
+            ordered = listing.sort(trials, TRIAL_SORT_KEYS, request, default="Name")
+            page, token = listing.page(ordered, request, "ListTrainingJobsForHyperParameterTuningJob")
+            summaries = [responses.trial_summary(job, t) for t in page]
+        return {"TrainingJobSummaries": summaries, **listing.next_token(token)}
 
     def recover(self) -> None:
         """Resume every unfinished job (its trials that died with the backend count as failed)."""
@@ -209,24 +209,3 @@ def _check_trial_requests(request: dict[str, Any], space: SearchSpace) -> None:
         except ValidationError as err:
             where = f"TrainingJobDefinitions[{index}]" if many else "TrainingJobDefinition"
             raise ValidationError(f"{where}: {err.message}") from None
-
-
-def _matches(job: TuningJob, request: dict[str, Any]) -> bool:
-    """ListHyperParameterTuningJobs filters (times are exclusive bounds)."""
-    contains = request.get("NameContains")
-    if contains and contains.lower() not in job.name.lower():
-        return False
-    if request.get("StatusEquals") and job.status != request["StatusEquals"]:
-        return False
-    bounds = (
-        ("CreationTimeAfter", job.creation_time, 1),
-        ("CreationTimeBefore", job.creation_time, -1),
-        ("LastModifiedTimeAfter", job.last_modified_time, 1),
-        ("LastModifiedTimeBefore", job.last_modified_time, -1),
-    )
-    for key, value, sign in bounds:
-        if request.get(key) is not None:
-            bound = responses.as_datetime(request[key])
-            if (sign > 0 and not value > bound) or (sign < 0 and not value < bound):
-                return False
-    return True

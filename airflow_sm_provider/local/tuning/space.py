@@ -36,7 +36,6 @@ from optuna.distributions import (
 from airflow_sm_provider.local.errors import ValidationError
 
 DEFINITION_KEY = "_definition"
-SCALING_TYPES = ("Auto", "Linear", "Logarithmic", "ReverseLogarithmic")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,7 +22,6 @@ from optuna.study import StudyDirection
 
 from airflow_sm_provider.local.tuning import strategies
 from airflow_sm_provider.local.tuning.records import Trial, TuningJob
-from airflow_sm_provider.local.tuning.responses import minimize
 from airflow_sm_provider.local.tuning.space import SearchSpace, trial_distributions
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -35,7 +34,7 @@ def new_study(job: TuningJob, space: SearchSpace, budget: int) -> optuna.Study:
     if seed is not None and job.trials:
         seed += len(job.trials)
     static_hps = [d.get("StaticHyperParameters") or {} for d in job.definitions]
-    direction = StudyDirection.MINIMIZE if minimize(job) else StudyDirection.MAXIMIZE
+    direction = StudyDirection.MINIMIZE if job.minimize else StudyDirection.MAXIMIZE
     return optuna.create_study(
         sampler=strategies.make_sampler(config["Strategy"], space, seed, budget),
         pruner=strategies.make_pruner(config, static_hps),

@@ -98,7 +98,8 @@ def _check_objectives(config: dict[str, Any], definitions: list[dict[str, Any]])
             objective = objective_of(config, definition)
         except KeyError:
             raise ValidationError(
-                f"{where}: needs TuningObjective or HyperParameterTuningJobConfig.HyperParameterTuningJobObjective"
+                f"{where}: needs TuningObjective or "
+                "HyperParameterTuningJobConfig.HyperParameterTuningJobObjective"
             ) from None
         types.add(objective["Type"])
         metrics = [m["Name"] for m in definition["AlgorithmSpecification"].get("MetricDefinitions") or []]

@@ -19,7 +19,6 @@ from typing import Any
 import optuna
 
 from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.tuning import responses
 from airflow_sm_provider.local.tuning.records import Trial, TuningJob
 from airflow_sm_provider.local.tuning.space import DEFINITION_KEY, SearchSpace, trial_distributions
 from airflow_sm_provider.local.tuning.trials import objective_of
@@ -45,7 +44,8 @@ def parents_of(request: dict[str, Any], jobs: dict[str, TuningJob]) -> list[Tuni
             theirs = objective_of(parent.config, parent.definitions[0])
             if (theirs["MetricName"], theirs["Type"]) != (own["MetricName"], own["Type"]):
                 raise ValidationError(
-                    f"WarmStartConfig: IdenticalDataAndAlgorithm parent {parent.name!r} has a different objective"
+                    f"WarmStartConfig: IdenticalDataAndAlgorithm parent {parent.name!r} "
+                    "has a different objective"
                 )
     return parents
 
@@ -88,12 +88,12 @@ def overall_best(job: TuningJob, jobs: dict[str, TuningJob]) -> tuple[TuningJob,
         for p in warm["ParentHyperParameterTuningJobs"]
         if p.get("HyperParameterTuningJobName") in jobs
     ]:
-        best = responses.best_trial(owner)
+        best = owner.best_trial()
         if best is not None:
             candidates.append((owner, best))
     if not candidates:
         return None
-    sign = 1.0 if responses.minimize(job) else -1.0
+    sign = 1.0 if job.minimize else -1.0
     return min(candidates, key=lambda pair: sign * (pair[1].objective_value or 0.0))
 
 

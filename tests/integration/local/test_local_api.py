@@ -192,6 +192,22 @@ def test_list_training_jobs_filters_sorts_and_paginates(
     assert sm_client.list_training_jobs(WarmPoolStatusEquals="Available")["TrainingJobSummaries"] == []
 
 
+def test_list_operations_follow_sagemakers_name_and_page_size_rules(
+    sm_client, scripts, training_request, wait_for_status
+):
+    sm_client.create_training_job(**training_request(scripts.write(QUICK), name="Mixed-Case-Job"))
+    wait_for_status("Mixed-Case-Job")
+    for contains in ("mixed-case", "MIXED", "Case-Job"):  # the service matches case-insensitively
+        listed = sm_client.list_training_jobs(NameContains=contains)["TrainingJobSummaries"]
+        assert [s["TrainingJobName"] for s in listed] == ["Mixed-Case-Job"]
+    # botocore checks only the minimum client-side; the service refuses more than 100
+    for call in (sm_client.list_training_jobs, sm_client.list_hyper_parameter_tuning_jobs):
+        with pytest.raises(ClientError) as excinfo:
+            call(MaxResults=101)
+        code, message = _error(excinfo)
+        assert code == "ValidationException" and "maxResults" in message
+
+
 def test_bad_pagination_token_is_a_validation_error(sm_client):
     with pytest.raises(ClientError) as excinfo:
         sm_client.list_training_jobs(NextToken="not-a-token")

@@ -6,8 +6,9 @@ import time
 
 import pytest
 
-from airflow_sm_provider.local.backend import Store, TrainingService
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
+from airflow_sm_provider.local.store import Store
+from airflow_sm_provider.local.training.service import TrainingService
 
 pytestmark = pytest.mark.integration
 

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from airflow_sm_provider.local.catalog import Model
-from airflow_sm_provider.local.models import ALLOWED, PRIMARY, IllegalTransition, TrainingJob
+from airflow_sm_provider.local.training.job import ALLOWED, PRIMARY, IllegalTransition, TrainingJob
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -93,19 +92,3 @@ def test_document_round_trip_keeps_everything_describe_reports():
     restored = TrainingJob.from_doc(job.to_doc())
     assert restored.describe() == job.describe()
     assert restored.version == job.version == 2
-
-
-def test_model_describe_echoes_the_request():
-    model = Model(
-        "m",
-        "arn:aws:sagemaker:us-east-1:0:model/m",
-        {"PrimaryContainer": {"Image": "i"}, "ExecutionRoleArn": "r"},
-        T0,
-    )
-    assert Model.from_doc(model.to_doc()).describe() == {
-        "ModelName": "m",
-        "PrimaryContainer": {"Image": "i"},
-        "ExecutionRoleArn": "r",
-        "CreationTime": T0,
-        "ModelArn": "arn:aws:sagemaker:us-east-1:0:model/m",
-    }

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
+from airflow_sm_provider.local.training.metrics import MetricSeries, compile_definitions
 
 T0 = datetime(2024, 1, 1, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.rules import check_name, check_training_request
+from airflow_sm_provider.local.training.rules import check_name, check_training_request
 
 
 def _request(**extra):

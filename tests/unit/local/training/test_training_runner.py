@@ -6,10 +6,11 @@ import threading
 import time
 from pathlib import Path
 
-from airflow_sm_provider.local.metrics import MetricSeries, compile_definitions
-from airflow_sm_provider.local.models import TrainingJob, utcnow
-from airflow_sm_provider.local.runner import Runner
-from airflow_sm_provider.local.scriptmode import Layout
+from airflow_sm_provider.local.times import utcnow
+from airflow_sm_provider.local.training.job import TrainingJob
+from airflow_sm_provider.local.training.metrics import MetricSeries, compile_definitions
+from airflow_sm_provider.local.training.runner import Runner
+from airflow_sm_provider.local.training.scriptmode import Layout
 
 
 class Backend:

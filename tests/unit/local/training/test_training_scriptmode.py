@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_sm_provider.local import scriptmode
+from airflow_sm_provider.local.training import scriptmode
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from airflow_sm_provider.local import storage
 from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.training import storage
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ def test_where_an_s3_object_lands_in_the_channel(key, prefix, expected):
 def test_check_uri_names_the_field():
     storage.check_uri("s3://b/k", "F")
     storage.check_uri("file:///tmp/x", "F")
-    with pytest.raises(ValidationError, match="Output.Path"):
+    with pytest.raises(ValidationError, match=r"Output\.Path"):
         storage.check_uri("/tmp/x", "Output.Path")
 
 

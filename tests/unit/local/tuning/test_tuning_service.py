@@ -16,6 +16,7 @@ from tuning_fakes import (
     wait_until,
 )
 
+from airflow_sm_provider.local import listing
 from airflow_sm_provider.local.errors import ResourceInUse, ResourceNotFound, ValidationError
 from airflow_sm_provider.local.tuning.trials import TUNING_JOB_TAG
 
@@ -379,6 +380,17 @@ def test_list_filters_sorts_and_pages(service):
     assert len(service.list({"StatusEquals": "Completed"})["HyperParameterTuningJobSummaries"]) == 3
     with pytest.raises(ValidationError):
         service.list({"NextToken": "!!"})
+
+
+def test_lists_page_with_the_limits_and_tokens_every_list_operation_uses(service):
+    for name in ("page-a", "page-b"):
+        service.create(tuning_request(name, max_jobs=1, parallel=1))
+    page = service.list({"MaxResults": 1})
+    assert listing.decode_token(page["NextToken"]) == 1
+    with pytest.raises(ValidationError, match="less than or equal to 100"):
+        service.list({"MaxResults": 101})
+    with pytest.raises(ValidationError, match="less than or equal to 100"):
+        service.list_training_jobs({"HyperParameterTuningJobName": "page-a", "MaxResults": 101})
 
 
 def test_list_training_jobs_sorts_by_objective(service):

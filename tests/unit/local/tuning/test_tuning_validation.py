@@ -104,7 +104,7 @@ def test_trial_request_is_a_valid_create_training_job_request():
         "lr": "0.01",
         "_tuning_objective_metric": "loss",
     }
-    assert trial["Tags"] == tags + [{"Key": TUNING_JOB_TAG, "Value": "tune"}]
+    assert trial["Tags"] == [*tags, {"Key": TUNING_JOB_TAG, "Value": "tune"}]
     assert trial["AlgorithmSpecification"]["MetricDefinitions"][0]["Name"] == "loss"
     assert "StaticHyperParameters" not in request["TrainingJobDefinition"] or request[
         "TrainingJobDefinition"

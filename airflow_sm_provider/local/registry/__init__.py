@@ -1,0 +1,1 @@
+"""Resources other than jobs: models (``models``) and tags on any ARN (``tags``)."""
