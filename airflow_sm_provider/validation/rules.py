@@ -2,72 +2,99 @@
 
 Each function takes the (normalised) request and returns :class:`Problem` values; none raises.
 A field with the wrong type is botocore's to report, so rules skip what they cannot read.
+String patterns, lengths and ranges are the service model's and are checked by
+:mod:`.constraints`, never here. This module holds the rules across fields: hyperparameters,
+tags, and a tuning job's definitions and objectives; :mod:`.job_settings` has those of one
+training job's settings and :mod:`.search_space` those of the search.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from airflow_sm_provider.validation import credentials
-from airflow_sm_provider.validation.shape import Problem
+from airflow_sm_provider.validation.job_settings import settings_problems
+from airflow_sm_provider.validation.problem import Problem
+from airflow_sm_provider.validation.search_space import (
+    CONFIG,
+    grid_size,
+    range_names,
+    range_problems,
+    strategy_problems,
+)
+from airflow_sm_provider.validation.values import as_dict, as_list
+
+__all__ = [
+    "grid_size",
+    "hyperparameter_problems",
+    "model_problems",
+    "range_problems",
+    "tag_problems",
+    "training_problems",
+    "tuning_problems",
+]
 
 MAX_HYPERPARAMETERS = 100
 MAX_HYPERPARAMETER_LENGTH = 256
-MAX_TUNED_HYPERPARAMETERS = 30
-_NAME = re.compile(r"[a-zA-Z0-9](-*[a-zA-Z0-9])*")
-_NAME_RULE = "must start with a letter or digit and contain only letters, digits and hyphens"
-_RANGE_KINDS = ("IntegerParameterRanges", "ContinuousParameterRanges", "CategoricalParameterRanges")
-_CONFIG = "HyperParameterTuningJobConfig"
+RESERVED_TAG_PREFIX = "aws:"
+_OBJECTIVE = f"{CONFIG}.HyperParameterTuningJobObjective"
 
 
 def training_problems(request: dict[str, Any]) -> list[Problem]:
     """Rules for a CreateTrainingJob request."""
-    problems = _name_problems(request, "TrainingJobName")
-    problems += hyperparameter_problems(request.get("HyperParameters"), "HyperParameters")
-    problems += _algorithm_problems(request.get("AlgorithmSpecification"), "AlgorithmSpecification")
-    problems += _stopping_problems(request.get("StoppingCondition"), "StoppingCondition")
-    return problems
+    return (
+        hyperparameter_problems(request.get("HyperParameters"), "HyperParameters")
+        + settings_problems(request)
+        + tag_problems(request.get("Tags"))
+    )
+
+
+def model_problems(request: dict[str, Any]) -> list[Problem]:
+    """Rules for a CreateModel request."""
+    return tag_problems(request.get("Tags"))
 
 
 def tuning_problems(request: dict[str, Any]) -> list[Problem]:
     """Rules for a CreateHyperParameterTuningJob request."""
-    problems = _name_problems(request, "HyperParameterTuningJobName")
-    config = _dict(request.get(_CONFIG))
-    shared_ranges = _dict(config.get("ParameterRanges"))
+    config = as_dict(request.get(CONFIG))
+    shared_ranges = as_dict(config.get("ParameterRanges"))
     strategy = config.get("Strategy")
+    problems = tag_problems(request.get("Tags"))
     if shared_ranges:
-        problems += range_problems(shared_ranges, f"{_CONFIG}.ParameterRanges", strategy)
+        problems += range_problems(shared_ranges, f"{CONFIG}.ParameterRanges", strategy)
     definitions = list(_definitions(request, problems))
     grid_sizes: list[int | None] = []
     for path, definition in definitions:
-        own_ranges = _dict(definition.get("HyperParameterRanges"))
+        own_ranges = as_dict(definition.get("HyperParameterRanges"))
         if own_ranges:
             problems += range_problems(own_ranges, f"{path}.HyperParameterRanges", strategy)
+        ranges_path = f"{path}.HyperParameterRanges" if own_ranges else f"{CONFIG}.ParameterRanges"
         ranges = own_ranges or shared_ranges
-        problems += _name_problems(definition, "DefinitionName", prefix=f"{path}.")
         problems += hyperparameter_problems(
             definition.get("StaticHyperParameters"),
             f"{path}.StaticHyperParameters",
-            tuned=_range_names(ranges),
+            tuned=frozenset(range_names(ranges)),
         )
-        problems += _algorithm_problems(
-            definition.get("AlgorithmSpecification"), f"{path}.AlgorithmSpecification"
-        )
-        problems += _stopping_problems(definition.get("StoppingCondition"), f"{path}.StoppingCondition")
-        problems += _objective_problems(config, definition, path)
+        problems += _static_and_tuned_problems(definition, path, ranges, ranges_path)
+        problems += settings_problems(definition, f"{path}.")
+        problems += _metric_name_problems(config, definition, path)
         grid_sizes.append(grid_size(ranges))
+    problems += _definition_name_problems(request.get("TrainingJobDefinitions"))
+    problems += _objective_problems(config, definitions)
     problems += _limit_problems(config)
-    problems += _strategy_problems(config, grid_sizes)
+    problems += strategy_problems(config, grid_sizes)
     return problems
 
 
 def hyperparameter_problems(
     hyperparameters: Any, path: str, tuned: frozenset[str] = frozenset()
 ) -> list[Problem]:
-    """Count, length and credential rules for a HyperParameters-like map; ``tuned`` names ranges."""
+    """Count, value length and credential rules for a HyperParameters-like map.
+
+    ``tuned`` names the tuned hyperparameters, which count towards the limit. Key lengths and
+    patterns are the service model's (:mod:`.constraints`).
+    """
     if not isinstance(hyperparameters, dict):
         return []
     problems = []
@@ -78,8 +105,6 @@ def hyperparameter_problems(
     for key, value in hyperparameters.items():
         key_text = str(key)
         field = f"{path}.{key_text[:32]}"
-        if len(key_text) > MAX_HYPERPARAMETER_LENGTH:
-            problems.append(Problem(field, f"key longer than {MAX_HYPERPARAMETER_LENGTH} characters"))
         if isinstance(value, str) and len(value) > MAX_HYPERPARAMETER_LENGTH:
             problems.append(Problem(field, f"value longer than {MAX_HYPERPARAMETER_LENGTH} characters"))
         if credentials.looks_like_credential(key_text, value):
@@ -87,93 +112,15 @@ def hyperparameter_problems(
     return problems
 
 
-def range_problems(ranges: dict[str, Any], path: str, strategy: Any) -> list[Problem]:
-    """Bounds, scaling and strategy rules for one ParameterRanges object."""
-    problems: list[Problem] = []
-    seen: set[str] = set()
-    total = 0
-    for kind in _RANGE_KINDS:
-        for index, item in enumerate(_list(ranges.get(kind))):
-            if not isinstance(item, dict):
-                continue
-            total += 1
-            field = f"{path}.{kind}[{index}]"
-            name = item.get("Name")
-            if isinstance(name, str):
-                if name in seen:
-                    problems.append(
-                        Problem(f"{field}.Name", f"hyperparameter {name!r} has more than one range")
-                    )
-                seen.add(name)
-            if kind == "CategoricalParameterRanges":
-                problems += _categorical_problems(item, field, name)
-            else:
-                problems += _bounds_problems(item, field, integer=kind == "IntegerParameterRanges")
-    if total > MAX_TUNED_HYPERPARAMETERS:
-        problems.append(
-            Problem(path, f"at most {MAX_TUNED_HYPERPARAMETERS} tuned hyperparameters, got {total}")
-        )
-    if strategy == "Grid" and _list(ranges.get("ContinuousParameterRanges")):
-        problems.append(
-            Problem(
-                f"{path}.ContinuousParameterRanges",
-                "not allowed with the Grid strategy (use categorical or integer ranges)",
-            )
-        )
-    return problems
-
-
-def grid_size(ranges: dict[str, Any]) -> int | None:
-    """Distinct combinations a grid search enumerates, or ``None`` if it cannot be counted."""
-    size = 1
-    counted = False
-    for item in _list(ranges.get("CategoricalParameterRanges")):
-        values = _list(_dict(item).get("Values"))
-        if not values:
-            return None
-        size *= len({str(value) for value in values})
-        counted = True
-    for item in _list(ranges.get("IntegerParameterRanges")):
-        low, high = _integer(_dict(item).get("MinValue")), _integer(_dict(item).get("MaxValue"))
-        if low is None or high is None or high < low:
-            return None
-        size *= high - low + 1
-        counted = True
-    return size if counted else None
-
-
-def _categorical_problems(item: dict[str, Any], field: str, name: Any) -> list[Problem]:
+def tag_problems(tags: Any, path: str = "Tags") -> list[Problem]:
+    """AWS reserves tag keys starting with ``aws:`` (in any case) for its own use."""
     problems = []
-    for index, value in enumerate(_list(item.get("Values"))):
-        if isinstance(name, str) and credentials.looks_like_credential(name, value):
-            problems.append(Problem(f"{field}.Values[{index}]", credentials.RULE))
-    return problems
-
-
-def _bounds_problems(item: dict[str, Any], field: str, *, integer: bool) -> list[Problem]:
-    parse = _integer if integer else _number
-    words = "an integer" if integer else "a number"
-    bounds = {}
-    problems = []
-    for key in ("MinValue", "MaxValue"):
-        raw = item.get(key)
-        if isinstance(raw, str):
-            bounds[key] = parse(raw)
-            if bounds[key] is None:
-                problems.append(Problem(f"{field}.{key}", f"must be {words} written as a string"))
-    low, high = bounds.get("MinValue"), bounds.get("MaxValue")
-    if low is not None and high is not None and low > high:
-        problems.append(Problem(f"{field}.MinValue", "must be less than or equal to MaxValue"))
-    scaling = item.get("ScalingType")
-    if scaling == "Logarithmic" and low is not None and low <= 0:
-        problems.append(Problem(f"{field}.MinValue", "must be greater than 0 with Logarithmic scaling"))
-    if scaling == "ReverseLogarithmic":
-        if integer:
+    for index, tag in enumerate(as_list(tags)):
+        key = as_dict(tag).get("Key")
+        if isinstance(key, str) and key.lower().startswith(RESERVED_TAG_PREFIX):
             problems.append(
-                Problem(f"{field}.ScalingType", "ReverseLogarithmic applies to continuous ranges only")
+                Problem(f"{path}[{index}].Key", "must not start with 'aws:' (reserved for AWS's own tags)")
             )
-        elif (low is not None and low < 0) or (high is not None and high >= 1):
-            problems.append(Problem(field, "ReverseLogarithmic scaling needs 0 <= MinValue and MaxValue < 1"))
     return problems
 
 
@@ -189,50 +136,89 @@ def _definitions(request: dict[str, Any], problems: list[Problem]) -> Iterator[t
         problems.append(Problem("TrainingJobDefinition", "required (or TrainingJobDefinitions)"))
     if isinstance(single, dict):
         yield "TrainingJobDefinition", single
-    for index, definition in enumerate(_list(several)):
+    for index, definition in enumerate(as_list(several)):
         if isinstance(definition, dict):
             yield f"TrainingJobDefinitions[{index}]", definition
 
 
-def _name_problems(container: dict[str, Any], key: str, prefix: str = "") -> list[Problem]:
-    name = container.get(key)
-    if isinstance(name, str) and name and not _NAME.fullmatch(name):
-        return [Problem(f"{prefix}{key}", _NAME_RULE)]
-    return []
-
-
-def _algorithm_problems(spec: Any, path: str) -> list[Problem]:
-    if not isinstance(spec, dict):
-        return []
-    has_image, has_name = bool(spec.get("TrainingImage")), bool(spec.get("AlgorithmName"))
-    if has_image and has_name:
-        return [Problem(f"{path}.AlgorithmName", "give TrainingImage or AlgorithmName, not both")]
-    if not has_image and not has_name:
-        return [Problem(f"{path}.TrainingImage", "required (or AlgorithmName)")]
-    return []
-
-
-def _stopping_problems(stopping: Any, path: str) -> list[Problem]:
-    stopping = _dict(stopping)
-    runtime, wait = stopping.get("MaxRuntimeInSeconds"), stopping.get("MaxWaitTimeInSeconds")
-    if isinstance(runtime, int) and isinstance(wait, int) and wait < runtime:
-        return [
-            Problem(f"{path}.MaxWaitTimeInSeconds", "must be greater than or equal to MaxRuntimeInSeconds")
-        ]
-    return []
-
-
-def _objective_problems(config: dict[str, Any], definition: dict[str, Any], path: str) -> list[Problem]:
-    if "TuningObjective" in definition:
-        objective, objective_path = _dict(definition.get("TuningObjective")), f"{path}.TuningObjective"
-    else:
-        objective, objective_path = (
-            _dict(config.get("HyperParameterTuningJobObjective")),
-            (f"{_CONFIG}.HyperParameterTuningJobObjective"),
+def _static_and_tuned_problems(
+    definition: dict[str, Any], path: str, ranges: dict[str, Any], ranges_path: str
+) -> list[Problem]:
+    static = as_dict(definition.get("StaticHyperParameters"))
+    return [
+        Problem(
+            f"{path}.StaticHyperParameters.{name[:32]}",
+            f"is also tuned ({ranges_path}.{range_path}); a hyperparameter is either static or tuned",
         )
+        for name, range_path in range_names(ranges).items()
+        if name in static
+    ]
+
+
+def _definition_name_problems(definitions: Any) -> list[Problem]:
+    items = [as_dict(item) for item in as_list(definitions)]
+    if len(items) < 2:
+        return []
+    problems = []
+    seen: set[str] = set()
+    for index, definition in enumerate(items):
+        field = f"TrainingJobDefinitions[{index}].DefinitionName"
+        name = definition.get("DefinitionName")
+        if name is None:
+            problems.append(Problem(field, "required when there are several training job definitions"))
+        elif name in seen:
+            problems.append(Problem(field, f"must be unique; {name!r} names an earlier definition"))
+        if isinstance(name, str):
+            seen.add(name)
+    return problems
+
+
+def _objectives(
+    config: dict[str, Any], definitions: list[tuple[str, dict[str, Any]]]
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path, objective) for the job's objective and each definition's own one."""
+    if config.get("HyperParameterTuningJobObjective") is not None:
+        yield _OBJECTIVE, as_dict(config["HyperParameterTuningJobObjective"])
+    for path, definition in definitions:
+        if definition.get("TuningObjective") is not None:
+            yield f"{path}.TuningObjective", as_dict(definition["TuningObjective"])
+
+
+def _objective_problems(
+    config: dict[str, Any], definitions: list[tuple[str, dict[str, Any]]]
+) -> list[Problem]:
+    problems = []
+    has_job_objective = config.get("HyperParameterTuningJobObjective") is not None
+    if not has_job_objective and any(
+        definition.get("TuningObjective") is None for _, definition in definitions
+    ):
+        problems.append(
+            Problem(_OBJECTIVE, "required (or a TuningObjective in every training job definition)")
+        )
+    first_type: str | None = None
+    for path, objective in _objectives(config, definitions):
+        kind = objective.get("Type")
+        if not isinstance(kind, str):
+            continue
+        if first_type is None:
+            first_type = kind
+        elif kind != first_type:
+            problems.append(
+                Problem(
+                    f"{path}.Type", f"must be {first_type} like the other objectives (one direction per job)"
+                )
+            )
+    return problems
+
+
+def _metric_name_problems(config: dict[str, Any], definition: dict[str, Any], path: str) -> list[Problem]:
+    if "TuningObjective" in definition:
+        objective, objective_path = as_dict(definition.get("TuningObjective")), f"{path}.TuningObjective"
+    else:
+        objective, objective_path = as_dict(config.get("HyperParameterTuningJobObjective")), _OBJECTIVE
     metric = objective.get("MetricName")
-    algorithm = _dict(definition.get("AlgorithmSpecification"))
-    defined = [_dict(item).get("Name") for item in _list(algorithm.get("MetricDefinitions"))]
+    algorithm = as_dict(definition.get("AlgorithmSpecification"))
+    defined = [as_dict(item).get("Name") for item in as_list(algorithm.get("MetricDefinitions"))]
     # Built-in algorithms define their metrics themselves; only custom definitions can be checked.
     if isinstance(metric, str) and defined and metric not in defined:
         listed = ", ".join(str(name) for name in defined)
@@ -246,70 +232,13 @@ def _objective_problems(config: dict[str, Any], definition: dict[str, Any], path
 
 
 def _limit_problems(config: dict[str, Any]) -> list[Problem]:
-    limits = _dict(config.get("ResourceLimits"))
+    limits = as_dict(config.get("ResourceLimits"))
     total, parallel = limits.get("MaxNumberOfTrainingJobs"), limits.get("MaxParallelTrainingJobs")
     if isinstance(total, int) and isinstance(parallel, int) and parallel > total:
         return [
             Problem(
-                f"{_CONFIG}.ResourceLimits.MaxParallelTrainingJobs",
+                f"{CONFIG}.ResourceLimits.MaxParallelTrainingJobs",
                 "must be less than or equal to MaxNumberOfTrainingJobs",
             )
         ]
     return []
-
-
-def _strategy_problems(config: dict[str, Any], grid_sizes: list[int | None]) -> list[Problem]:
-    strategy = config.get("Strategy")
-    problems = []
-    if _dict(config.get("StrategyConfig")).get("HyperbandStrategyConfig") is not None:
-        hyperband = _dict(_dict(config["StrategyConfig"]).get("HyperbandStrategyConfig"))
-        field = f"{_CONFIG}.StrategyConfig.HyperbandStrategyConfig"
-        if strategy != "Hyperband":
-            problems.append(Problem(field, "only allowed with the Hyperband strategy"))
-        low, high = hyperband.get("MinResource"), hyperband.get("MaxResource")
-        if isinstance(low, int) and isinstance(high, int) and low > high:
-            problems.append(Problem(f"{field}.MinResource", "must be less than or equal to MaxResource"))
-    if strategy == "Grid":
-        if any(size is None for size in grid_sizes):
-            problems.append(
-                Problem(f"{_CONFIG}.ParameterRanges", "the Grid strategy needs categorical or integer ranges")
-            )
-        elif len(grid_sizes) == 1:
-            requested = _dict(config.get("ResourceLimits")).get("MaxNumberOfTrainingJobs")
-            if isinstance(requested, int) and requested != grid_sizes[0]:
-                problems.append(
-                    Problem(
-                        f"{_CONFIG}.ResourceLimits.MaxNumberOfTrainingJobs",
-                        f"with the Grid strategy must be omitted or equal the number of distinct "
-                        f"combinations ({grid_sizes[0]})",
-                    )
-                )
-    return problems
-
-
-def _range_names(ranges: dict[str, Any]) -> frozenset[str]:
-    names = (_dict(item).get("Name") for kind in _RANGE_KINDS for item in _list(ranges.get(kind)))
-    return frozenset(name for name in names if isinstance(name, str))
-
-
-def _integer(text: Any) -> int | None:
-    try:
-        return int(str(text).strip())
-    except ValueError:
-        return None
-
-
-def _number(text: Any) -> float | None:
-    try:
-        number = float(str(text).strip())
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else []

@@ -5,8 +5,8 @@ Two walks over an operation's input shape:
 * :func:`normalize` undoes what Jinja does to numbers (``"3600"`` in an integer field becomes
   ``3600``) and turns hyperparameter numbers into the strings SageMaker requires;
 * :func:`shape_problems` runs botocore's own ``ParamValidator`` (types, required fields, unknown
-  keys, minimums) and adds the model constraints it leaves to the service: maximum lengths,
-  counts and values, and enums.
+  keys, minimums) and adds the model constraints it leaves to the service (maximum lengths,
+  counts and values, enums and string patterns: :mod:`.constraints`).
 
 botocore is imported inside functions: the operators import this package at DAG-parse time.
 """
@@ -18,28 +18,33 @@ import functools
 import math
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider.validation.constraints import constraint_problems
+from airflow_sm_provider.validation.problem import Problem, join
 
 if TYPE_CHECKING:
     from botocore.model import Shape
 
 TRAINING_OPERATION = "CreateTrainingJob"
 TUNING_OPERATION = "CreateHyperParameterTuningJob"
+MODEL_OPERATION = "CreateModel"
 
 # String shapes whose values SageMaker hands to the training code as hyperparameters: the values
 # of HyperParameters / StaticHyperParameters and the bounds and values of tuning ranges.
 _HYPERPARAMETER_STRING_SHAPES = frozenset({"HyperParameterValue", "ParameterValue"})
 _INTEGER_TYPES = frozenset({"integer", "long"})
 _FLOAT_TYPES = frozenset({"float", "double"})
+__all__ = [
+    "MODEL_OPERATION",
+    "TRAINING_OPERATION",
+    "TUNING_OPERATION",
+    "Problem",
+    "normalize",
+    "shape_problems",
+]
 _INTEGER_TEXT = re.compile(r"[+-]?\d+")
 _BOTOCORE_MAP_KEY = re.compile(r" \(key: (?P<key>.*)\)$")
-
-
-class Problem(NamedTuple):
-    """One broken rule: ``field`` is a dotted path, ``rule`` plain words (never the value)."""
-
-    field: str
-    rule: str
 
 
 @functools.cache
@@ -104,8 +109,13 @@ def _parse_scalar(text: str, kind: str) -> Any:
     return text
 
 
-def shape_problems(request: Any, operation: str) -> list[Problem]:
-    """Every violation of the service model in ``request``, botocore's checks first."""
+def shape_problems(request: Any, operation: str, *, local_endpoint: bool = False) -> list[Problem]:
+    """Every violation of the service model in ``request``, botocore's checks first.
+
+    :param local_endpoint: True when the job goes to a SageMaker endpoint that is not AWS (the
+        local backend): ``file://`` URIs are then accepted in S3 URI fields. False (the safe
+        default) refuses them.
+    """
     from botocore.validate import ParamValidator
 
     shape = input_shape(operation)
@@ -113,17 +123,16 @@ def shape_problems(request: Any, operation: str) -> list[Problem]:
     # ValidationErrors keeps structured (reason, name, details) tuples; its text report embeds
     # the offending values, which may be secrets, so it is never used.
     problems = [_translate(reason, name, details) for reason, name, details in report._errors]
-    _constraints(request, shape, "", problems)
-    return problems
+    return problems + constraint_problems(request, shape, local_endpoint=local_endpoint)
 
 
 def _translate(reason: str, name: str, details: dict[str, Any]) -> Problem:
     path = _BOTOCORE_MAP_KEY.sub(lambda match: "." + match.group("key"), name).lstrip(".")
     if reason == "missing required field":
-        return Problem(_join(path, details["required_name"]), "required")
+        return Problem(join(path, details["required_name"]), "required")
     if reason == "unknown field":
         valid = ", ".join(details["valid_names"])
-        return Problem(_join(path, details["unknown_param"]), f"unknown key (valid keys: {valid})")
+        return Problem(join(path, details["unknown_param"]), f"unknown key (valid keys: {valid})")
     if reason == "invalid type":
         return Problem(
             path, f"must be {_type_words(details['valid_types'])}, got {_type_name(details['param'])}"
@@ -154,46 +163,3 @@ def _type_words(valid_types: list[str]) -> str:
 
 def _type_name(value: Any) -> str:
     return "None" if value is None else type(value).__name__
-
-
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _constraints(value: Any, shape: Shape, path: str, problems: list[Problem]) -> None:
-    """Check what ParamValidator leaves to the service: ``max`` metadata and enums."""
-    kind = shape.type_name
-    limit = shape.metadata.get("max")
-    if kind == "structure" and isinstance(value, dict):
-        for key, item in value.items():
-            if key in shape.members:
-                _constraints(item, shape.members[key], _join(path, key), problems)
-    elif kind == "list" and isinstance(value, (list, tuple)):
-        if limit is not None and len(value) > limit:
-            problems.append(Problem(path, f"at most {limit} items allowed, got {len(value)}"))
-        for index, item in enumerate(value):
-            _constraints(item, shape.member, f"{path}[{index}]", problems)
-    elif kind == "map" and isinstance(value, dict):
-        if limit is not None and len(value) > limit:
-            problems.append(Problem(path, f"at most {limit} entries allowed, got {len(value)}"))
-        for key, item in value.items():
-            key_limit = shape.key.metadata.get("max")
-            if isinstance(key, str) and key_limit is not None and len(key) > key_limit:
-                problems.append(Problem(_join(path, key[:32]), f"key longer than {key_limit} characters"))
-            _constraints(item, shape.value, _join(path, str(key)), problems)
-    elif kind == "string" and isinstance(value, str):
-        if limit is not None and len(value) > limit:
-            problems.append(Problem(path, f"must be at most {limit} characters, got {len(value)}"))
-        enum = shape.enum
-        # Instance-type enums grow with every new instance family; a botocore older than the
-        # service would refuse types SageMaker accepts, so those are left to the service.
-        if enum and value not in enum and not shape.name.endswith("InstanceType"):
-            problems.append(Problem(path, f"must be one of: {', '.join(enum)}"))
-    elif (
-        kind in _INTEGER_TYPES | _FLOAT_TYPES
-        and isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and limit is not None
-        and value > limit
-    ):
-        problems.append(Problem(path, f"must be at most {limit}"))

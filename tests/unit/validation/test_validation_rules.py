@@ -38,7 +38,10 @@ def test_valid_training_job_names_pass(build_training, name):
 @pytest.mark.parametrize("name", ["-job", "job-", "job_1", "job.1", "job 1", "jöb"])
 def test_training_job_names_must_match_the_sagemaker_pattern(build_training, name):
     assert training_problems(build_training(TrainingJobName=name)) == {
-        "TrainingJobName": "must start with a letter or digit and contain only letters, digits and hyphens"
+        "TrainingJobName": (
+            "must start with a letter or digit and contain only letters, digits and hyphens"
+            " (pattern [a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})"
+        )
     }
 
 
@@ -89,7 +92,7 @@ def test_static_and_tuned_hyperparameters_count_together(build_tuning, build_def
 def test_hyperparameter_keys_are_at_most_256_characters(build_training):
     key = "k" * 257
     found = training_problems(build_training(HyperParameters={key: "1"}))
-    assert found == {f"HyperParameters.{'k' * 32}": "key longer than 256 characters"}
+    assert found == {f"HyperParameters.{'k' * 32}": "key must be at most 256 characters, got 257"}
 
 
 def test_hyperparameter_values_are_at_most_256_characters(build_training):
@@ -247,7 +250,7 @@ def grid_request(build_tuning, **limits):
             "ParameterRanges": {
                 "CategoricalParameterRanges": [
                     {"Name": "booster", "Values": ["gbtree", "dart", "gblinear"]},
-                    {"Name": "objective", "Values": ["a", "b"]},
+                    {"Name": "loss", "Values": ["a", "b"]},
                 ],
                 "IntegerParameterRanges": [{"Name": "depth", "MinValue": "3", "MaxValue": "4"}],
             },
