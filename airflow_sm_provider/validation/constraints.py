@@ -46,6 +46,8 @@ _PATTERN_WORDS = {
         "must be an IAM role ARN (arn:aws:iam::<12-digit account id>:role/<name>)"
     ),
     "(https|s3)://([^/]+)/?(.*)": "must be an s3:// (or https://) URI",
+    ".*": "must be a single line (no line breaks)",
+    ".+": "must be a single line (no line breaks)",
     "[a-zA-Z_][a-zA-Z0-9_]*": "must start with a letter or underscore and contain only letters, digits and _",
     r"[A-Za-z0-9\.\-_]+": "may contain only letters, digits, '.', '-' and '_'",
     "[-0-9a-zA-Z]+": "may contain only letters, digits and hyphens",

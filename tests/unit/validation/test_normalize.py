@@ -56,7 +56,7 @@ def test_strings_that_do_not_parse_cleanly_are_left_for_the_validator(build_trai
     normalized = normalize_training_request(build_training(StoppingCondition={"MaxRuntimeInSeconds": text}))
     assert normalized["StoppingCondition"]["MaxRuntimeInSeconds"] == text
     with pytest.raises(
-        ValueError, match="StoppingCondition.MaxRuntimeInSeconds: must be an integer, got str"
+        ValueError, match=r"StoppingCondition\.MaxRuntimeInSeconds: must be an integer, got str"
     ):
         validate_training_request(normalized)
 

@@ -61,7 +61,7 @@ def test_wrong_type_names_the_expected_and_actual_types(build_training):
 def test_below_minimum_is_reported(build_training):
     request = build_training(StoppingCondition={"MaxRuntimeInSeconds": 0})
     with pytest.raises(
-        ConfigValidationError, match="StoppingCondition.MaxRuntimeInSeconds: must be at least 1"
+        ConfigValidationError, match=r"StoppingCondition\.MaxRuntimeInSeconds: must be at least 1"
     ):
         validate_training_request(request)
 

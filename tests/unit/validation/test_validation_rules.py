@@ -85,7 +85,9 @@ def test_static_and_tuned_hyperparameters_count_together(build_tuning, build_def
     static = {f"s{i}": "1" for i in range(98)}
     request = build_tuning(TrainingJobDefinition=build_definition(StaticHyperParameters=static))
     assert tuning_problems(request) == {
-        "TrainingJobDefinition.StaticHyperParameters": "at most 100 static and tuned hyperparameters together, got 101"
+        "TrainingJobDefinition.StaticHyperParameters": (
+            "at most 100 static and tuned hyperparameters together, got 101"
+        )
     }
 
 
@@ -189,14 +191,18 @@ def test_reverse_logarithmic_needs_zero_to_one(build_tuning):
     validate_tuning_request(set_ranges(build_tuning(), ContinuousParameterRanges=[good]))
     bad = dict(good, MaxValue="1")
     assert tuning_problems(set_ranges(build_tuning(), ContinuousParameterRanges=[bad])) == {
-        f"{RANGES}.ContinuousParameterRanges[0]": "ReverseLogarithmic scaling needs 0 <= MinValue and MaxValue < 1"
+        f"{RANGES}.ContinuousParameterRanges[0]": (
+            "ReverseLogarithmic scaling needs 0 <= MinValue and MaxValue < 1"
+        )
     }
 
 
 def test_reverse_logarithmic_is_for_continuous_ranges_only(build_tuning):
     item = {"Name": "depth", "MinValue": "0", "MaxValue": "0", "ScalingType": "ReverseLogarithmic"}
     assert tuning_problems(set_ranges(build_tuning(), IntegerParameterRanges=[item])) == {
-        f"{RANGES}.IntegerParameterRanges[0].ScalingType": "ReverseLogarithmic applies to continuous ranges only"
+        f"{RANGES}.IntegerParameterRanges[0].ScalingType": (
+            "ReverseLogarithmic applies to continuous ranges only"
+        )
     }
 
 
@@ -238,7 +244,9 @@ def test_parallel_jobs_may_not_exceed_total_jobs(build_tuning):
         config={"ResourceLimits": {"MaxNumberOfTrainingJobs": 2, "MaxParallelTrainingJobs": 3}}
     )
     assert tuning_problems(request) == {
-        f"{CONFIG}.ResourceLimits.MaxParallelTrainingJobs": "must be less than or equal to MaxNumberOfTrainingJobs"
+        f"{CONFIG}.ResourceLimits.MaxParallelTrainingJobs": (
+            "must be less than or equal to MaxNumberOfTrainingJobs"
+        )
     }
 
 
@@ -280,7 +288,9 @@ def test_grid_refuses_continuous_ranges(build_tuning):
         {"Name": "eta", "MinValue": "0.1", "MaxValue": "0.2"}
     ]
     assert tuning_problems(request) == {
-        f"{RANGES}.ContinuousParameterRanges": "not allowed with the Grid strategy (use categorical or integer ranges)"
+        f"{RANGES}.ContinuousParameterRanges": (
+            "not allowed with the Grid strategy (use categorical or integer ranges)"
+        )
     }
 
 
@@ -302,7 +312,9 @@ def test_hyperband_min_resource_at_most_max(build_tuning):
     strategy_config = {"HyperbandStrategyConfig": {"MinResource": 10, "MaxResource": 9}}
     found = tuning_problems(build_tuning(config={"Strategy": "Hyperband", "StrategyConfig": strategy_config}))
     assert found == {
-        f"{CONFIG}.StrategyConfig.HyperbandStrategyConfig.MinResource": "must be less than or equal to MaxResource"
+        f"{CONFIG}.StrategyConfig.HyperbandStrategyConfig.MinResource": (
+            "must be less than or equal to MaxResource"
+        )
     }
 
 
@@ -315,7 +327,8 @@ def test_objective_metric_must_be_defined_by_the_algorithm(build_tuning):
     )
     assert tuning_problems(request) == {
         f"{CONFIG}.HyperParameterTuningJobObjective.MetricName": (
-            "not among TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions (defined: validation:rmse)"
+            "not among TrainingJobDefinition.AlgorithmSpecification.MetricDefinitions"
+            " (defined: validation:rmse)"
         )
     }
 
