@@ -15,13 +15,22 @@ from __future__ import annotations
 
 from airflow.exceptions import AirflowException
 
+__all__ = [
+    "ConfigValidationError",
+    "JobFailedError",
+    "JobNameConflictError",
+    "JobTimeoutError",
+    "NoSuccessfulTrainingJobError",
+    "SageMakerProviderError",
+]
+
 
 class SageMakerProviderError(AirflowException):
     """Base class of every error this provider raises on purpose."""
 
 
 class ConfigValidationError(SageMakerProviderError, ValueError):
-    """A request is invalid. ``field`` is the dotted path (``HyperParameters.lr``), ``rule`` the rule broken."""
+    """A request is invalid: ``field`` is the dotted path (``HyperParameters.lr``), ``rule`` the rule."""
 
     def __init__(self, field: str, rule: str) -> None:
         self.field = field

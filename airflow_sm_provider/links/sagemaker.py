@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from airflow.sdk import BaseOperatorLink
 
+from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
@@ -37,12 +39,17 @@ def console_base(region: str) -> str:
     return f"https://{host}"
 
 
+def job_url(kind: JobKind, region: str, job_name: str) -> str:
+    """The job's page in the SageMaker console."""
+    return f"{console_base(region)}/sagemaker/home?region={region}#/{kind.console_fragment}/{quote(job_name)}"
+
+
 def training_job_url(region: str, job_name: str) -> str:
-    return f"{console_base(region)}/sagemaker/home?region={region}#/jobs/{quote(job_name)}"
+    return job_url(TRAINING, region, job_name)
 
 
 def tuning_job_url(region: str, job_name: str) -> str:
-    return f"{console_base(region)}/sagemaker/home?region={region}#/hyper-tuning-jobs/{quote(job_name)}"
+    return job_url(TUNING, region, job_name)
 
 
 def training_logs_url(region: str, job_name: str) -> str:
@@ -53,24 +60,24 @@ def training_logs_url(region: str, job_name: str) -> str:
     )
 
 
-def persist_job_link(context: Context, kind: str, job_name: str, region_name: str | None) -> None:
+def persist_job_link(context: Context, kind: JobKind, job_name: str, region_name: str | None) -> None:
     """Remember which job the links should point at (best effort: links never fail a task)."""
     context["ti"].xcom_push(
-        key=XCOM_KEY, value={"kind": kind, "job_name": job_name, "region_name": region_name}
+        key=XCOM_KEY, value={"kind": kind.name, "job_name": job_name, "region_name": region_name}
     )
 
 
 class _SageMakerLink(BaseOperatorLink):
-    kinds: ClassVar[tuple[str, ...]]
+    kind: ClassVar[JobKind]
 
     def url(self, region: str, job_name: str) -> str:
-        raise NotImplementedError
+        return job_url(self.kind, region, job_name)
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         from airflow.sdk.execution_time.xcom import XCom
 
         info = XCom.get_value(ti_key=ti_key, key=XCOM_KEY)
-        if not info or info.get("kind") not in self.kinds or not info.get("region_name"):
+        if not info or info.get("kind") != self.kind.name or not info.get("region_name"):
             return ""
         return self.url(info["region_name"], info["job_name"])
 
@@ -79,27 +86,21 @@ class SageMakerTrainingJobLink(_SageMakerLink):
     """The training job's page in the SageMaker console."""
 
     name = "SageMaker Training Job"
-    kinds = ("training",)
-
-    def url(self, region: str, job_name: str) -> str:
-        return training_job_url(region, job_name)
+    kind = TRAINING
 
 
 class SageMakerTuningJobLink(_SageMakerLink):
     """The hyperparameter tuning job's page in the SageMaker console."""
 
     name = "SageMaker Tuning Job"
-    kinds = ("tuning",)
-
-    def url(self, region: str, job_name: str) -> str:
-        return tuning_job_url(region, job_name)
+    kind = TUNING
 
 
 class SageMakerTrainingLogsLink(_SageMakerLink):
     """The training job's CloudWatch log streams."""
 
     name = "SageMaker Training Logs"
-    kinds = ("training",)
+    kind = TRAINING
 
     def url(self, region: str, job_name: str) -> str:
         return training_logs_url(region, job_name)

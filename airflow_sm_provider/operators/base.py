@@ -8,26 +8,24 @@ only loaded when a task runs.
 from __future__ import annotations
 
 import time
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.configuration import conf
 from airflow.sdk import BaseOperator
 
-from airflow_sm_provider import completion, naming
+from airflow_sm_provider import naming, results, waiting
 from airflow_sm_provider.exceptions import JobNameConflictError, JobTimeoutError
-from airflow_sm_provider.jobs import JobKind, Outcome, classify, progress
-from airflow_sm_provider.links.sagemaker import persist_job_link, training_job_url, tuning_job_url
+from airflow_sm_provider.hooks.mixin import SageMakerHookMixin
+from airflow_sm_provider.jobs import JobKind, Outcome, classify
+from airflow_sm_provider.links.sagemaker import job_url, persist_job_link
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
-
 ACTIONS_IF_JOB_EXISTS = ("fail", "timestamp")
 
 
-class SageMakerJobOperator(BaseOperator):
+class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
     """Base class of the training and tuning operators (see their docstrings for parameters)."""
 
     kind: ClassVar[JobKind]
@@ -65,12 +63,6 @@ class SageMakerJobOperator(BaseOperator):
         self.deferrable = deferrable
         self.job_name: str | None = None
 
-    @cached_property
-    def hook(self) -> SageMakerHook:
-        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
-
-        return SageMakerHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
-
     # -- hooks for subclasses ------------------------------------------------------------------
     def build_request(self, context: Context) -> dict[str, Any]:
         """Render ``config`` into a new, normalised request dict (no API call)."""
@@ -92,22 +84,40 @@ class SageMakerJobOperator(BaseOperator):
         description = self._find_or_create(request, identity)
         name = description[self.kind.name_key]
         self.job_name = name
-        persist_job_link(context, self.kind.name, name, self.hook.region_name)
+        persist_job_link(context, self.kind, name, self.hook.region_name)
 
         if classify(self.kind, description).outcome is Outcome.SUCCEEDED:
             self.log.info("%s %s already completed: reusing its result", self.kind.label, name)
-            return self._publish(context, description)
+            return results.publish(self.kind, self.hook, context, description)
         if not self.wait_for_completion:
-            return self._summary(description)
+            return results.summary(self.kind, description)
         if self.deferrable:
-            self._defer(name)
-        return self._publish(context, self._wait(name))
+            waiting.defer(
+                self,
+                self.kind,
+                name,
+                aws_conn_id=self.aws_conn_id,
+                region_name=self.region_name,
+                poll_interval=self.check_interval,
+                timeout=self.max_ingestion_time,
+                limit_name="max_ingestion_time",
+                stop_job_on_kill=self.stop_job_on_kill,
+            )
+        description = waiting.wait(
+            self.hook,
+            waiting.Watcher(self.kind, name, self.log),
+            poll_interval=self.check_interval,
+            timeout=self.max_ingestion_time,
+            limit_name="max_ingestion_time",
+            on_timeout=JobTimeoutError,
+        )
+        return results.publish(self.kind, self.hook, context, description)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail with its message or publish the job's result."""
         self.job_name = (event or {}).get("job_name")
-        completion.raise_for_event(event)
-        return self._publish(context, self.hook.describe(self.kind, event["job_name"]))
+        description = self.hook.describe(self.kind, results.raise_for_event(event)["job_name"])
+        return results.publish(self.kind, self.hook, context, description)
 
     def on_kill(self) -> None:
         if not (self.stop_job_on_kill and self.job_name):
@@ -115,7 +125,7 @@ class SageMakerJobOperator(BaseOperator):
         self.log.info("Task killed: stopping SageMaker %s %s", self.kind.label, self.job_name)
         try:
             self.hook.stop(self.kind, self.job_name)
-        except Exception as err:  # already finished, or AWS unreachable: nothing more to do here
+        except Exception as err:  # noqa: BLE001 - already finished, or AWS unreachable: nothing more to do
             self.log.warning("Could not stop %s %s: %s", self.kind.label, self.job_name, err)
 
     # -- find or create ----------------------------------------------------------------------------
@@ -215,72 +225,8 @@ class SageMakerJobOperator(BaseOperator):
             )
             return existing
         region = self.hook.region_name
-        url = (
-            (tuning_job_url if self.kind.name == "tuning" else training_job_url)(region, name)
-            if region
-            else ""
-        )
+        url = job_url(self.kind, region, name) if region else ""
         self.log.info(
             "Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url
         )
         return self.hook.describe(self.kind, name)
-
-    # -- waiting ---------------------------------------------------------------------------------
-    def _defer(self, name: str) -> None:
-        from airflow_sm_provider.triggers.sagemaker import SageMakerTrainingTrigger, SageMakerTuningTrigger
-
-        trigger_class = SageMakerTuningTrigger if self.kind.name == "tuning" else SageMakerTrainingTrigger
-        timeout_at = None if self.max_ingestion_time is None else time.time() + self.max_ingestion_time
-        self.defer(
-            trigger=trigger_class(
-                job_name=name,
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                poll_interval=self.check_interval,
-                timeout_at=timeout_at,
-                stop_job_on_kill=self.stop_job_on_kill,
-            ),
-            method_name="execute_complete",
-        )
-
-    def _wait(self, name: str) -> dict[str, Any]:
-        from airflow_sm_provider.transient import is_transient
-
-        deadline = None if self.max_ingestion_time is None else time.monotonic() + self.max_ingestion_time
-        last_line = None
-        while True:
-            try:
-                description = self.hook.describe(self.kind, name)
-            except Exception as err:
-                if not is_transient(err):
-                    raise
-                self.log.warning("Transient error describing %s (will poll again): %s", name, err)
-            else:
-                line = progress(self.kind, description)
-                if line != last_line:
-                    self.log.info("%s %s: %s", self.kind.label, name, line)
-                    last_line = line
-                if classify(self.kind, description).outcome.is_terminal():
-                    return description
-            if deadline is not None and time.monotonic() >= deadline:
-                raise JobTimeoutError(
-                    f"SageMaker {self.kind.label} {name} was still running after max_ingestion_time="
-                    f"{self.max_ingestion_time}s; the job was left running and a retry reattaches to it"
-                )
-            time.sleep(
-                self.check_interval
-                if deadline is None
-                else max(0.0, min(self.check_interval, deadline - time.monotonic()))
-            )
-
-    # -- results ---------------------------------------------------------------------------------
-    def _publish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:
-        result = completion.build_result(self.kind, self.hook, description)
-        return completion.push_result(self.kind, context, result)
-
-    def _summary(self, description: dict[str, Any]) -> dict[str, Any]:
-        from airflow_sm_provider.jobs import training_result, tuning_result
-
-        if self.kind.name == "tuning":
-            return tuning_result(description, None)
-        return training_result(description)

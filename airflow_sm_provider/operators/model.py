@@ -95,8 +95,8 @@ class SageMakerCreateModelOperator(BaseOperator):
         artifacts = (job.get("ModelArtifacts") or {}).get("S3ModelArtifacts")
         if job["TrainingJobStatus"] != "Completed" or not artifacts:
             raise SageMakerProviderError(
-                f"Training job {self.training_job_name} is {job['TrainingJobStatus']} with no model artifacts; "
-                "a model needs a Completed training job"
+                f"Training job {self.training_job_name} is {job['TrainingJobStatus']} with no model "
+                "artifacts; a model needs a Completed training job"
             )
         container: dict[str, Any] = {
             "Image": self.image_uri or job["AlgorithmSpecification"]["TrainingImage"],
@@ -127,7 +127,8 @@ class SageMakerCreateModelOperator(BaseOperator):
         else:
             if not naming.owned_by(self.hook.list_tags(existing["ModelArn"]), identity):
                 raise JobNameConflictError(
-                    f"A SageMaker model named {name!r} already exists and was not created by this task instance"
+                    f"A SageMaker model named {name!r} already exists and was not created by this "
+                    "task instance"
                 )
             arn = existing["ModelArn"]
             self.log.info("Model %s already created by an earlier attempt: reusing it", name)

@@ -1,22 +1,25 @@
 """Sensors that wait on SageMaker training and tuning jobs started elsewhere.
 
-poke, reschedule and deferrable modes share one status table (:func:`jobs.classify`) and push
-the same XCom as the operators. A Failed or Stopped job fails the sensor with SageMaker's
-FailureReason; a tuning job that completed without a successful training job fails too.
+poke, reschedule and deferrable modes share the wait core (:mod:`airflow_sm_provider.waiting`)
+and push the same XCom as the operators. A Failed or Stopped job fails the sensor with
+SageMaker's FailureReason; a tuning job that completed without a successful training job fails
+too. A transient error (throttling, 5xx) is one more poke, never a failure. Running out of
+``timeout`` raises ``AirflowSensorTimeout`` with the same message in every mode, and Airflow does
+not retry it.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.configuration import conf
+from airflow.providers.common.compat.sdk import AirflowSensorTimeout
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_sm_provider import completion
-from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome, classify, progress
+from airflow_sm_provider import results, waiting
+from airflow_sm_provider.hooks.mixin import SageMakerHookMixin
+from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome
 from airflow_sm_provider.links.sagemaker import (
     SageMakerTrainingJobLink,
     SageMakerTrainingLogsLink,
@@ -27,17 +30,15 @@ from airflow_sm_provider.links.sagemaker import (
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
 
-
-class SageMakerJobSensor(BaseSensorOperator):
+class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
     """Wait for a SageMaker job to finish.
 
     :param job_name: The job to watch. Templated.
     :param aws_conn_id: Airflow ``aws`` connection id.
     :param region_name: AWS region; the connection's by default.
     :param deferrable: Wait in the triggerer (polling every ``poke_interval`` seconds) instead of
-        a worker slot.
+        a worker slot. The sensor pokes once first, so a job that has already ended never defers.
     :param stop_job_on_kill: In deferrable mode, stop the job when a user kills the task. Off by
         default: a sensor watches a job it did not start.
     """
@@ -62,50 +63,52 @@ class SageMakerJobSensor(BaseSensorOperator):
         self.region_name = region_name
         self.deferrable = deferrable
         self.stop_job_on_kill = stop_job_on_kill
-        self._last_progress: str | None = None
+        self._watcher: waiting.Watcher | None = None
 
-    @cached_property
-    def hook(self) -> SageMakerHook:
-        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
-
-        return SageMakerHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
+    @property
+    def timeout_seconds(self) -> float:
+        timeout = self.timeout
+        return timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
 
     def execute(self, context: Context) -> Any:
-        persist_job_link(context, self.kind.name, self.job_name, self.hook.region_name)
+        persist_job_link(context, self.kind, self.job_name, self.hook.region_name)
         if not self.deferrable:
-            return super().execute(context)
-        from airflow_sm_provider.triggers.sagemaker import SageMakerTrainingTrigger, SageMakerTuningTrigger
-
-        timeout = self.timeout.total_seconds() if isinstance(self.timeout, timedelta) else float(self.timeout)
-        trigger_class = SageMakerTuningTrigger if self.kind is TUNING else SageMakerTrainingTrigger
-        self.defer(
-            trigger=trigger_class(
-                job_name=self.job_name,
-                aws_conn_id=self.aws_conn_id,
-                region_name=self.region_name,
-                poll_interval=self.poke_interval,
-                timeout_at=time.time() + timeout,
-                stop_job_on_kill=self.stop_job_on_kill,
-            ),
-            method_name="execute_complete",
+            try:
+                return super().execute(context)
+            except AirflowSensorTimeout as err:
+                raise AirflowSensorTimeout(self._timeout_message()) from err
+        done = self.poke(context)  # poke once first: a finished job needs no triggerer
+        if done:
+            return done.xcom_value if isinstance(done, PokeReturnValue) else None
+        waiting.defer(
+            self,
+            self.kind,
+            self.job_name,
+            aws_conn_id=self.aws_conn_id,
+            region_name=self.region_name,
+            poll_interval=self.poke_interval,
+            timeout=self.timeout_seconds,
+            limit_name="timeout",
+            stop_job_on_kill=self.stop_job_on_kill,
         )
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
-        description = self.hook.describe(self.kind, self.job_name)
-        line = progress(self.kind, description)
-        if line != self._last_progress:
-            self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
-            self._last_progress = line
-        if classify(self.kind, description).outcome is Outcome.RUNNING:
+        if self._watcher is None:
+            self._watcher = waiting.Watcher(self.kind, self.job_name, self.log)
+        description = waiting.describe_or_none(self.hook, self.kind, self.job_name, self.log)
+        if description is None or self._watcher.observe(description).outcome is Outcome.RUNNING:
             return False
-        result = completion.build_result(self.kind, self.hook, description)  # raises on failure
-        return PokeReturnValue(is_done=True, xcom_value=completion.push_result(self.kind, context, result))
+        return PokeReturnValue(
+            is_done=True, xcom_value=results.publish(self.kind, self.hook, context, description)
+        )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        completion.raise_for_event(event)
+        results.raise_for_event(event, timeout_error=AirflowSensorTimeout)
         description = self.hook.describe(self.kind, self.job_name)
-        result = completion.build_result(self.kind, self.hook, description)
-        return completion.push_result(self.kind, context, result)
+        return results.publish(self.kind, self.hook, context, description)
+
+    def _timeout_message(self) -> str:
+        return waiting.timeout_message(self.kind, self.job_name, "timeout", self.timeout_seconds)
 
 
 class SageMakerTrainingSensor(SageMakerJobSensor):

@@ -46,8 +46,6 @@ _Key = tuple[str | None, str | None]
 _entries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_Key, _Entry]] = (
     weakref.WeakKeyDictionary()
 )
-#: How many clients this process created; benchmarks and tests read it.
-created_count = 0
 
 
 def _prepare(hook: SageMakerHook) -> tuple[Any, dict[str, Any]]:
@@ -79,11 +77,9 @@ def refresh_off_loop(credentials: Any) -> None:
 
 
 async def _open(hook: SageMakerHook) -> tuple[Any, contextlib.AsyncExitStack]:
-    global created_count
     session, options = await asyncio.to_thread(_prepare, hook)
     stack = contextlib.AsyncExitStack()
     client = await stack.enter_async_context(session.create_client(SERVICE, **options))
-    created_count += 1
     return client, stack
 
 

@@ -1,8 +1,9 @@
 """Coalesced status polling: one poller per (event loop, connection, region, job kind).
 
 Every deferred trigger registers its job with the poller of its loop, connection, region and
-kind (:func:`airflow_sm_provider.triggers.registry.watch`) and reads status updates from its own queue; the poller learns the status
-of all of them with a number of API calls that does not grow with the number of jobs:
+kind (:func:`airflow_sm_provider.triggers.registry.watch`) and reads status updates from its own
+queue; the poller learns the status of all of them with a number of API calls that does not grow
+with the number of jobs:
 
 - **A job's first status** comes from one Describe when its trigger starts, so a job that ended
   while nobody watched (triggerer restart, trigger moved to another triggerer) is still
@@ -48,11 +49,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow_sm_provider.jobs import TRAINING, JobKind, Outcome, classify
+from airflow_sm_provider.hooks.sagemaker import client_method
+from airflow_sm_provider.jobs import JobKind, Outcome, classify
 from airflow_sm_provider.triggers import responses
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncGenerator, Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +117,6 @@ class JobPoller:
         self.jobs: dict[str, _Job] = {}
         #: API calls made, by operation name (tests and benchmarks read it).
         self.calls: Counter[str] = Counter()
-        #: Periodic status refreshes done (sweeps or rounds of Describes).
-        self.ticks = 0
         #: API calls made by each of the latest refreshes (newcomers' first status excluded),
         #: and how many refreshes have finished.
         self.calls_per_tick: deque[int] = deque(maxlen=100)
@@ -168,7 +168,7 @@ class JobPoller:
             async with shared_client(self.aws_conn_id, self.region_name) as client:
                 self._client = client
                 await self._loop()
-        except Exception as err:  # a poller that dies must end its triggers' waits, not hang them
+        except Exception as err:
             log.exception("SageMaker %s poller failed", self.kind.label)
             for job in self.jobs.values():
                 for watch in job.watches:
@@ -189,7 +189,6 @@ class JobPoller:
                 continue
             if now >= next_tick:
                 last_tick = now
-                self.ticks += 1
                 before = sum(self.calls.values())
                 await self._refresh()
                 self.calls_per_tick.append(sum(self.calls.values()) - before)
@@ -231,9 +230,9 @@ class JobPoller:
     # -- the API calls -------------------------------------------------------------------
     async def _call(self, operation: str, **kwargs: Any) -> dict[str, Any]:
         self.calls[operation] += 1
-        return await getattr(self._client, responses.method_name(operation))(**kwargs)
+        return await getattr(self._client, client_method(operation))(**kwargs)
 
-    async def _list(self, **kwargs: Any) -> AsyncIterator[dict[str, Any]]:
+    async def _list(self, **kwargs: Any) -> AsyncGenerator[dict[str, Any]]:
         token = None
         while True:
             page = await self._call(
@@ -261,12 +260,12 @@ class JobPoller:
                             self._observe(name, summary, as_of)
                     if not wanted or pages >= len(wanted):  # more pages would cost more than Describes
                         break
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - sorted into transient or not by the handler
             self._list_failed(err)
         return [n for n in names if n in wanted]
 
     async def _sweep(self, established: list[str]) -> None:
-        after = min(self.jobs[n].as_of for n in established) - SWEEP_OVERLAP  # type: ignore[operator]
+        after = min(t for n in established if (t := self.jobs[n].as_of) is not None) - SWEEP_OVERLAP
         changed: list[str] = []
         started: datetime | None = None
         try:
@@ -281,7 +280,7 @@ class JobPoller:
                         self._observe(name, summary, None)
                     else:
                         changed.append(name)
-        except Exception as err:
+        except Exception as err:  # noqa: BLE001 - sorted into transient or not by the handler
             if self._list_failed(err):
                 await self._describe_all(established)
             return
@@ -317,7 +316,7 @@ class JobPoller:
             async with limit:
                 try:
                     description = await self._call(self.kind.describe_operation, **{self.kind.name_key: name})
-                except Exception as err:
+                except Exception as err:  # noqa: BLE001 - sorted into transient or not by the handler
                     if not is_transient(err):
                         self._end(name, err)
                         return
@@ -339,9 +338,11 @@ class JobPoller:
 
     # -- delivering ------------------------------------------------------------------------
     def _summary_is_enough(self, summary: dict[str, Any]) -> bool:
-        """A summary gives the whole verdict while running, and for a completed training job."""
+        """A summary gives the whole verdict while running, and on success where the kind says so."""
         outcome = classify(self.kind, summary).outcome
-        return outcome is Outcome.RUNNING or (outcome is Outcome.SUCCEEDED and self.kind is TRAINING)
+        return outcome is Outcome.RUNNING or (
+            outcome is Outcome.SUCCEEDED and self.kind.summary_settles_success
+        )
 
     def _observe(self, name: str, item: dict[str, Any], as_of: datetime | None) -> None:
         job = self.jobs.get(name)

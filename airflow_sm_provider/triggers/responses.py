@@ -7,11 +7,6 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 
-def method_name(operation: str) -> str:
-    """``ListTrainingJobs`` -> ``list_training_jobs`` (the client's method for an operation)."""
-    return "".join("_" + c.lower() if c.isupper() else c for c in operation).lstrip("_")
-
-
 def page_args(token: str | None) -> dict[str, str]:
     return {"NextToken": token} if token else {}
 

@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome, classify, progress
+from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome
+from airflow_sm_provider.waiting import Watcher, timeout_message
 
 if TYPE_CHECKING:
     from airflow_sm_provider.triggers.poller import Watch
 
 #: Bound on how long on_kill may spend stopping the job.
 STOP_TIMEOUT = 30.0
+#: However early the timeout falls, a trigger waits this long for the job's first status before
+#: it may report one: a job that ended while nobody watched (a triggerer restart across the
+#: deadline) must yield its real outcome, not "still running".
+FIRST_STATUS_GRACE = 120.0
 
 
 def job_event(
@@ -48,6 +54,13 @@ def job_event(
     )
 
 
+def trigger_for(kind: JobKind) -> type[SageMakerJobTrigger]:
+    """The trigger class named on the kind's row."""
+    module, _, name = kind.trigger.rpartition(".")
+    trigger: type[SageMakerJobTrigger] = getattr(importlib.import_module(module), name)
+    return trigger
+
+
 class SageMakerJobTrigger(BaseTrigger):
     """Poll one SageMaker job until it reaches a terminal status.
 
@@ -55,9 +68,12 @@ class SageMakerJobTrigger(BaseTrigger):
     :param aws_conn_id: Airflow ``aws`` connection id.
     :param region_name: AWS region; the connection's by default.
     :param poll_interval: Seconds between status checks.
-    :param timeout_at: Unix time after which the wait ends with a ``timeout`` event (the
-        operator's ``max_ingestion_time``, fixed when the task first deferred); ``None`` waits
-        as long as the job runs.
+    :param timeout_at: Unix time after which the wait ends with a ``timeout`` event (fixed when
+        the task first deferred); ``None`` waits as long as the job runs. The job's status is
+        always learned first, so a job that has ended is reported as such even after the deadline.
+    :param timeout_name: The task parameter that set ``timeout_at`` (``max_ingestion_time`` for
+        operators, ``timeout`` for sensors), named in the timeout message.
+    :param timeout_seconds: That parameter's value, for the message.
     :param stop_job_on_kill: Stop the job when a user kills the deferred task.
     """
 
@@ -71,6 +87,8 @@ class SageMakerJobTrigger(BaseTrigger):
         poll_interval: float = 30,
         timeout_at: float | None = None,
         stop_job_on_kill: bool = True,
+        timeout_name: str = "max_ingestion_time",
+        timeout_seconds: float | None = None,
     ) -> None:
         super().__init__()
         self.job_name = job_name
@@ -79,13 +97,15 @@ class SageMakerJobTrigger(BaseTrigger):
         self.poll_interval = poll_interval
         self.timeout_at = timeout_at
         self.stop_job_on_kill = stop_job_on_kill
+        self.timeout_name = timeout_name
+        self.timeout_seconds = timeout_seconds
         #: The status seen at the last successful poll (not serialised; for logs and tests).
         self.last_status: str | None = None
         self._watching: Watch | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
-            f"{type(self).__module__}.{type(self).__qualname__}",
+            self.kind.trigger,
             {
                 "job_name": self.job_name,
                 "aws_conn_id": self.aws_conn_id,
@@ -93,6 +113,8 @@ class SageMakerJobTrigger(BaseTrigger):
                 "poll_interval": self.poll_interval,
                 "timeout_at": self.timeout_at,
                 "stop_job_on_kill": self.stop_job_on_kill,
+                "timeout_name": self.timeout_name,
+                "timeout_seconds": self.timeout_seconds,
             },
         )
 
@@ -103,39 +125,40 @@ class SageMakerJobTrigger(BaseTrigger):
                 async for event in events:
                     yield event
                     return
-        except Exception as err:  # the only broad except: report, never crash the triggerer
+        except Exception as err:
             self.log.exception("Watching SageMaker %s %s failed", self.kind.label, self.job_name)
             yield job_event(self.kind, self.job_name, "error", None, f"{type(err).__name__}: {err}")
 
-    async def _watch(self) -> AsyncIterator[TriggerEvent]:
+    def _seconds_left(self, first_status_by: float) -> float | None:
+        """How long the next wait for news may last before a timeout is due (``None``: forever)."""
+        if self.timeout_at is None:
+            return None
+        left = self.timeout_at - time.time()
+        if self.last_status is None:  # never time out before the job's status is known
+            left = max(left, first_status_by - time.monotonic())
+        return left
+
+    async def _watch(self) -> AsyncGenerator[TriggerEvent]:
         from airflow_sm_provider.triggers.registry import watch
 
-        last_progress = None
+        watcher = Watcher(self.kind, self.job_name, self.log)
+        first_status_by = time.monotonic() + FIRST_STATUS_GRACE
         subscription = watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval)
         async with subscription as sub:
             self._watching = sub
             while True:
-                remaining = None if self.timeout_at is None else self.timeout_at - time.time()
-                if remaining is not None and remaining <= 0 and self.last_status is not None:
+                left = self._seconds_left(first_status_by)
+                if left is not None and left <= 0:
                     yield self._timeout_event()
                     return
-                if remaining is not None and self.last_status is None:
-                    remaining = max(remaining, self.poll_interval)  # learn the status once first
                 try:
-                    item = await asyncio.wait_for(sub.updates.get(), remaining)
+                    item = await asyncio.wait_for(sub.updates.get(), left)
                 except TimeoutError:
-                    if self.last_status is None:  # no status within the grace: time out anyway
-                        yield self._timeout_event()
-                        return
                     continue
                 if isinstance(item, BaseException):
                     raise item
-                verdict = classify(self.kind, item)
+                verdict = watcher.observe(item)
                 self.last_status = verdict.status
-                line = progress(self.kind, item)
-                if line != last_progress:
-                    self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
-                    last_progress = line
                 if verdict.outcome is Outcome.SUCCEEDED:
                     yield job_event(self.kind, self.job_name, "success", verdict.status, verdict.message)
                     return
@@ -144,14 +167,13 @@ class SageMakerJobTrigger(BaseTrigger):
                     return
 
     def _timeout_event(self) -> TriggerEvent:
-        return job_event(
-            self.kind,
-            self.job_name,
-            "timeout",
-            None,
-            f"SageMaker {self.kind.label} {self.job_name} was still running when "
-            "max_ingestion_time elapsed; the job was left running",
-        )
+        message = timeout_message(self.kind, self.job_name, self.timeout_name, self.timeout_seconds)
+        if self.last_status is None:
+            message = (
+                f"SageMaker {self.kind.label} {self.job_name}: no status could be read within "
+                f"{FIRST_STATUS_GRACE:g} s after {self.timeout_name} ran out; the job was left as it is"
+            )
+        return job_event(self.kind, self.job_name, "timeout", self.last_status, message)
 
     async def cleanup(self) -> None:
         """Leave the shared poller even if ``run()`` was abandoned without being closed.

@@ -90,7 +90,9 @@ def training_description(name, status="InProgress", **extra):
 def tuning_description(name, status="InProgress", best=True, **extra):
     description = {
         "HyperParameterTuningJobName": name,
-        "HyperParameterTuningJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}",
+        "HyperParameterTuningJobArn": (
+            f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}"
+        ),
         "HyperParameterTuningJobConfig": copy.deepcopy(tuning_config()["HyperParameterTuningJobConfig"]),
         "HyperParameterTuningJobStatus": status,
         "CreationTime": NOW,

@@ -35,12 +35,3 @@ def test_provider_info_validates_against_airflows_schema():
 
     schema = json.loads((Path(airflow.__file__).parent / "provider_info.schema.json").read_text())
     jsonschema.validate(get_provider_info(), schema)
-
-
-def test_public_names_are_pinned():
-    from airflow_sm_provider import hooks, operators, sensors, triggers
-
-    assert set(operators.__all__) >= {"SageMakerTrainingOperator", "SageMakerTuningOperator"}
-    assert set(sensors.__all__) == {"SageMakerTrainingSensor", "SageMakerTuningSensor"}
-    assert set(triggers.__all__) >= {"SageMakerTrainingTrigger", "SageMakerTuningTrigger"}
-    assert hooks.SageMakerHook.__name__ == "SageMakerHook"

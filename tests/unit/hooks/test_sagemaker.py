@@ -51,11 +51,13 @@ def test_region_argument_overrides_the_connection(monkeypatch):
     assert SageMakerHook(aws_conn_id="sm_test", region_name="us-west-2").conn.meta.region_name == "us-west-2"
 
 
-def test_async_client_is_aiobotocore_with_the_same_endpoint_and_retries(monkeypatch):
-    hook = connection(monkeypatch, endpoint_url="http://127.0.0.1:8123")
+def test_triggers_shared_client_is_aiobotocore_with_the_same_endpoint_and_retries(monkeypatch):
+    from airflow_sm_provider.triggers.clients import shared_client
+
+    connection(monkeypatch, endpoint_url="http://127.0.0.1:8123")
 
     async def inspect():
-        async with hook.async_client() as client:
+        async with shared_client("sm_test", None) as client:
             return type(client).__module__, client.meta.endpoint_url, client.meta.config.retries["mode"]
 
     module, endpoint, mode = asyncio.run(inspect())

@@ -204,7 +204,7 @@ def test_explicit_name_owned_by_someone_else_fails_clearly(sagemaker_stub):
         "list_tags", {"Tags": [{"Key": "team", "Value": "x"}]}, {"ResourceArn": other["TrainingJobArn"]}
     )
 
-    with pytest.raises(JobNameConflictError, match="shared-name.*already exists"):
+    with pytest.raises(JobNameConflictError, match=r"shared-name.*already exists"):
         operator(config=config).execute(context())
 
 

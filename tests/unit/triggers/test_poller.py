@@ -117,7 +117,9 @@ def test_each_trigger_gets_exactly_its_own_event(fake):
         fake.add("training", name)
 
     async def main():
-        tasks = dict(zip(outcomes, start(training_triggers(outcomes, timeout_at=time.time() + 3600))))
+        tasks = dict(
+            zip(outcomes, start(training_triggers(outcomes, timeout_at=time.time() + 3600)), strict=True)
+        )
         await until(resolved(50))
         for name, status in outcomes.items():
             if status != "InProgress":

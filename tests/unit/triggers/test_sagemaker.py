@@ -32,7 +32,7 @@ def aio_stub(monkeypatch):
 
     queued: list = []
 
-    def run(coro_factory):
+    def run(coro_factory, allow_pending=False):
         async def main():
             session = get_session()
             async with session.create_client(
@@ -48,7 +48,8 @@ def aio_stub(monkeypatch):
 
                 monkeypatch.setattr(clients, "_open", fake_open)
                 result = await coro_factory()
-                stubber.assert_no_pending_responses()
+                if not allow_pending:
+                    stubber.assert_no_pending_responses()
                 return result
 
         return asyncio.run(main())
@@ -157,6 +158,30 @@ def test_timeout_produces_a_clear_timeout_event_once_the_status_is_known(aio_stu
     assert event["status"] == "timeout"
     assert "max_ingestion_time" in event["message"]
     assert trigger.last_status == "InProgress"  # the job was looked at once, and left running
+
+
+def test_a_restarted_trigger_past_its_deadline_reports_the_real_outcome_of_a_finished_job(aio_stub):
+    # The triggerer restarted after max_ingestion_time while the job completed; the first
+    # Describe is throttled and is only retried a poll interval later.
+    aio_stub.add_client_error("describe_training_job", "ThrottlingException", http_status_code=400)
+    aio_stub.add_response(*DESCRIBE_ARGS("training", "Completed"))
+    trigger = SageMakerTrainingTrigger(job_name="j", poll_interval=1, timeout_at=time.time() - 60)
+    event = aio_stub.run(lambda: first_event(trigger))
+    assert (event["status"], event["job_status"]) == ("success", "Completed")
+
+
+def test_a_trigger_that_never_learns_the_status_times_out_after_the_grace_saying_so(aio_stub, monkeypatch):
+    from airflow_sm_provider.triggers import sagemaker
+
+    monkeypatch.setattr(sagemaker, "FIRST_STATUS_GRACE", 0.3)
+    for _ in range(40):
+        aio_stub.add_client_error("describe_training_job", "ThrottlingException", http_status_code=400)
+    trigger = SageMakerTrainingTrigger(job_name="j", poll_interval=0.01, timeout_at=time.time() - 60)
+
+    event = aio_stub.run(lambda: first_event(trigger), allow_pending=True)
+    assert event["status"] == "timeout"
+    assert event["job_status"] is None
+    assert "no status could be read" in event["message"]
 
 
 @pytest.mark.parametrize("kind", ["training", "tuning"])

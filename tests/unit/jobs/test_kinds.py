@@ -11,7 +11,6 @@ from airflow_sm_provider.jobs import (
     TUNING,
     Outcome,
     classify,
-    progress,
     training_result,
     tuning_result,
 )
@@ -89,7 +88,47 @@ def test_warm_start_prefers_overall_best_training_job():
     assert result["best_training_job"]["name"] == "parent-001-aaaaaaaa"
 
 
-def test_progress_lines_change_only_with_meaningful_changes():
-    assert progress(TRAINING, training_description("j")) == "InProgress / Training"
-    line = progress(TUNING, tuning_description("t"))
+def test_progress_lines_summarise_what_a_watcher_cares_about():
+    assert TRAINING.progress(training_description("j")) == "InProgress / Training"
+    line = TUNING.progress(tuning_description("t"))
     assert "3 completed" in line and "1 failed" in line and "best validation:loss = 0.11" in line
+
+
+DESCRIPTIONS = {"training": training_description, "tuning": tuning_description}
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
+def test_trigger_classpath_on_the_row_is_the_real_trigger_class(kind):
+    from airflow_sm_provider.triggers.sagemaker import trigger_for
+
+    trigger = trigger_for(kind)
+    assert f"{trigger.__module__}.{trigger.__qualname__}" == kind.trigger
+    assert trigger.kind is kind
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
+def test_a_completed_summary_settles_success_only_where_the_row_says_so(kind):
+    description = DESCRIPTIONS[kind.name]("j", "Completed")
+    summary = {key: description[key] for key in (kind.name_key, kind.status_key)}
+    assert classify(kind, description).outcome is Outcome.SUCCEEDED
+    # a kind that hands on a best job cannot see it in a List* summary
+    assert kind.summary_settles_success is not kind.requires_best_job
+    if kind.summary_settles_success:
+        assert classify(kind, summary).outcome is Outcome.SUCCEEDED
+
+
+@pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
+def test_results_are_json_native_and_side_keys_come_from_the_result(kind):
+    description = DESCRIPTIONS[kind.name]("j", "Completed")
+    best_name = kind.best_job_name(description)
+    result = kind.result(description, training_description(best_name, "Completed") if best_name else None)
+    assert json.loads(json.dumps(result)) == result
+    side = kind.side_xcom(result)
+    assert json.loads(json.dumps(side)) == side
+    if kind.requires_best_job:
+        assert side == {
+            "tuned_hyperparameters": result["best_training_job"]["tuned_hyperparameters"],
+            "best_training_job_name": best_name,
+        }
+    else:
+        assert side == {}

@@ -1,7 +1,8 @@
 """What operators and sensors do once a job's fate is known: fail loudly or publish XCom.
 
 Shared by every wait path (blocking wait, ``poke()``, resume from a trigger event), so the
-XCom and the error messages are the same however the task waited.
+XCom and the error messages are the same however the task waited. Nothing here knows which
+kind of job it handles: the kind's row says how to build its result and side keys.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from airflow_sm_provider.exceptions import (
     NoSuccessfulTrainingJobError,
     SageMakerProviderError,
 )
-from airflow_sm_provider.jobs import TUNING, JobKind, Outcome, classify, training_result, tuning_result
+from airflow_sm_provider.jobs import JobKind, Outcome, classify
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -34,36 +35,46 @@ def raise_for_failure(kind: JobKind, description: dict[str, Any]) -> None:
     )
 
 
-def raise_for_event(event: dict[str, Any] | None) -> None:
-    """Turn a non-success trigger event into the matching exception."""
+def raise_for_event(
+    event: dict[str, Any] | None, timeout_error: type[Exception] = JobTimeoutError
+) -> dict[str, Any]:
+    """Turn a non-success trigger event into the matching exception; return a success event.
+
+    :param timeout_error: What a ``timeout`` event raises: :class:`JobTimeoutError` for
+        operators (retried like any failure), ``AirflowSensorTimeout`` for sensors (not retried,
+        as in poke mode).
+    """
     if not event:
         raise SageMakerProviderError("Resumed from the triggerer without an event")
     status = event.get("status")
     if status == "success":
-        return
+        return event
     message = event.get("message") or f"SageMaker job {event.get('job_name')} did not succeed"
     if status == "timeout":
-        raise JobTimeoutError(message)
+        raise timeout_error(message)
     if status == "failed":
         error = NoSuccessfulTrainingJobError if event.get("job_status") == "Completed" else JobFailedError
         raise error(message, job_name=event.get("job_name", "?"), status=event.get("job_status") or "?")
     raise SageMakerProviderError(message)
 
 
-def build_result(kind: JobKind, hook: SageMakerHook, description: dict[str, Any]) -> dict[str, Any]:
-    """The ``return_value`` of DESIGN.md's XCom contract for a successful job."""
+def result_of(kind: JobKind, hook: SageMakerHook, description: dict[str, Any]) -> dict[str, Any]:
+    """The ``return_value`` of DESIGN.md's XCom contract for a successful job (raises otherwise)."""
     raise_for_failure(kind, description)
-    if kind is not TUNING:
-        return training_result(description)
-    best = description.get("OverallBestTrainingJob") or description.get("BestTrainingJob")
-    best_description = hook.describe_training_job(best["TrainingJobName"]) if best else None
-    return tuning_result(description, best_description)
+    best = kind.best_job_name(description)
+    return kind.result(description, hook.describe_training_job(best) if best else None)
 
 
-def push_result(kind: JobKind, context: Context, result: dict[str, Any]) -> dict[str, Any]:
-    """Push the side keys of the contract; the caller returns ``result`` as ``return_value``."""
-    if kind is TUNING and result.get("best_training_job"):
-        best = result["best_training_job"]
-        context["ti"].xcom_push(key="tuned_hyperparameters", value=best["tuned_hyperparameters"])
-        context["ti"].xcom_push(key="best_training_job_name", value=best["name"])
+def publish(
+    kind: JobKind, hook: SageMakerHook, context: Context, description: dict[str, Any]
+) -> dict[str, Any]:
+    """Build the result, push its side keys; the caller returns it as ``return_value``."""
+    result = result_of(kind, hook, description)
+    for key, value in kind.side_xcom(result).items():
+        context["ti"].xcom_push(key=key, value=value)
     return result
+
+
+def summary(kind: JobKind, description: dict[str, Any]) -> dict[str, Any]:
+    """The result shape for a job that is still running (``wait_for_completion=False``)."""
+    return kind.result(description, None)

@@ -1,0 +1,111 @@
+"""The hyperparameter tuning job kind: its row, progress line, XCom result and side keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow_sm_provider.jobs.kind import Description, JobKind, Outcome
+
+
+def best_job(description: Description) -> Description | None:
+    """The job DESIGN.md calls best: OverallBestTrainingJob for warm starts, else BestTrainingJob."""
+    return description.get("OverallBestTrainingJob") or description.get("BestTrainingJob")
+
+
+def tuning_progress(description: Description) -> str:
+    status = description.get("HyperParameterTuningJobStatus", "?")
+    counters = description.get("TrainingJobStatusCounters") or {}
+    failed = counters.get("NonRetryableError", 0) + counters.get("RetryableError", 0)
+    line = (
+        f"{status}: {counters.get('Completed', 0)} completed, {counters.get('InProgress', 0)} in progress, "
+        f"{failed} failed, {counters.get('Stopped', 0)} stopped trials"
+    )
+    metric = (best_job(description) or {}).get("FinalHyperParameterTuningJobObjectiveMetric")
+    if metric:
+        line += f"; best {metric.get('MetricName')} = {metric.get('Value')}"
+    return line
+
+
+def no_best_job_message(description: Description) -> str:
+    name = description.get("HyperParameterTuningJobName", "?")
+    message = (
+        f"SageMaker hyperparameter tuning job {name} completed, but none of its training jobs "
+        "succeeded, so there is no best training job and no tuned hyperparameters"
+    )
+    counters = description.get("TrainingJobStatusCounters")
+    if counters:
+        message += " (trials: " + ", ".join(f"{k}={v}" for k, v in sorted(counters.items())) + ")"
+    return message
+
+
+def tuning_result(description: Description, best_description: Description | None) -> dict[str, Any]:
+    """The tuning ``return_value`` XCom of DESIGN.md, JSON-native only.
+
+    :param best_description: DescribeTrainingJob of the best job (for its model artifacts).
+    """
+    best = best_job(description)
+    best_result = None
+    if best:
+        metric = best.get("FinalHyperParameterTuningJobObjectiveMetric") or {}
+        best_result = {
+            "name": best["TrainingJobName"],
+            "arn": best.get("TrainingJobArn"),
+            "status": best.get("TrainingJobStatus"),
+            "objective_metric": {
+                "name": metric.get("MetricName"),
+                "type": metric.get("Type"),
+                "value": metric.get("Value"),
+            },
+            "tuned_hyperparameters": dict(best.get("TunedHyperParameters") or {}),
+            "model_artifacts": ((best_description or {}).get("ModelArtifacts") or {}).get("S3ModelArtifacts"),
+        }
+    return {
+        "tuning_job_name": description["HyperParameterTuningJobName"],
+        "tuning_job_arn": description["HyperParameterTuningJobArn"],
+        "status": description["HyperParameterTuningJobStatus"],
+        "best_training_job": best_result,
+        "training_job_status_counters": dict(description.get("TrainingJobStatusCounters") or {}),
+        "objective_status_counters": dict(description.get("ObjectiveStatusCounters") or {}),
+    }
+
+
+def tuning_side_xcom(result: dict[str, Any]) -> dict[str, Any]:
+    """``tuned_hyperparameters`` and ``best_training_job_name``, for the next task to pull."""
+    best = result.get("best_training_job")
+    if not best:
+        return {}
+    return {"tuned_hyperparameters": best["tuned_hyperparameters"], "best_training_job_name": best["name"]}
+
+
+TUNING = JobKind(
+    name="tuning",
+    label="hyperparameter tuning job",
+    name_key="HyperParameterTuningJobName",
+    arn_key="HyperParameterTuningJobArn",
+    status_key="HyperParameterTuningJobStatus",
+    status_enum="HyperParameterTuningJobStatus",
+    max_name_length=32,
+    create_operation="CreateHyperParameterTuningJob",
+    describe_operation="DescribeHyperParameterTuningJob",
+    stop_operation="StopHyperParameterTuningJob",
+    list_operation="ListHyperParameterTuningJobs",
+    list_key="HyperParameterTuningJobSummaries",
+    statuses={
+        "InProgress": Outcome.RUNNING,
+        "Stopping": Outcome.RUNNING,
+        "Completed": Outcome.SUCCEEDED,
+        "Failed": Outcome.FAILED,
+        "Stopped": Outcome.FAILED,
+        "Deleting": Outcome.FAILED,
+        "DeleteFailed": Outcome.FAILED,
+    },
+    trigger="airflow_sm_provider.triggers.sagemaker.SageMakerTuningTrigger",
+    console_fragment="hyper-tuning-jobs",
+    # A summary has no best training job: a completed tuning job is Described before success.
+    summary_settles_success=False,
+    progress=tuning_progress,
+    result=tuning_result,
+    side_xcom=tuning_side_xcom,
+    best_job=best_job,
+    no_best_job_message=no_best_job_message,
+)

@@ -1,0 +1,111 @@
+"""The one wait core: what the blocking wait, a sensor's ``poke()`` and a trigger do alike.
+
+- :class:`Watcher` reads each Describe* response the same way on every path: one progress line
+  per change, then :func:`~airflow_sm_provider.jobs.classify`.
+- :func:`describe_or_none` treats a transient error (throttling, 5xx, a reset connection that
+  botocore's retries could not hide) as "no news this time", never as a failure.
+- :func:`timeout_message` is the one wording of a timeout, naming the parameter that ran out.
+- :func:`defer` is the one way an operator or a sensor hands its wait to the triggerer.
+
+Nothing here imports boto3: operators import this module at DAG-parse time.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from airflow_sm_provider.jobs import Classification, JobKind, Outcome, classify
+
+if TYPE_CHECKING:
+    import logging
+
+    from airflow.sdk import BaseOperator
+
+    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+
+
+@dataclass
+class Watcher:
+    """What every wait path does with one Describe: log progress once per change, then classify."""
+
+    kind: JobKind
+    job_name: str
+    log: logging.Logger | Any
+    _last: str | None = field(default=None, repr=False)
+
+    def observe(self, description: dict[str, Any]) -> Classification:
+        line = self.kind.progress(description)
+        if line != self._last:
+            self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
+            self._last = line
+        return classify(self.kind, description)
+
+
+def describe_or_none(hook: SageMakerHook, kind: JobKind, name: str, log: logging.Logger | Any) -> dict | None:
+    """Describe the job; ``None`` (and one warning) on a transient error, which a wait rides out."""
+    from airflow_sm_provider.transient import is_transient
+
+    try:
+        return hook.describe(kind, name)
+    except Exception as err:
+        if not is_transient(err):
+            raise
+        log.warning("Transient error describing %s %s (will poll again): %s", kind.label, name, err)
+        return None
+
+
+def timeout_message(kind: JobKind, name: str, limit_name: str, seconds: float | None) -> str:
+    limit = limit_name if seconds is None else f"{limit_name} ({seconds:g} s)"
+    return f"SageMaker {kind.label} {name} was still running when {limit} ran out; the job was left running"
+
+
+def wait(
+    hook: SageMakerHook,
+    watcher: Watcher,
+    *,
+    poll_interval: float,
+    timeout: float | None,
+    limit_name: str,
+    on_timeout: type[Exception],
+) -> dict[str, Any]:
+    """Block until the job is terminal; its last Describe. ``on_timeout`` is raised at ``timeout``."""
+    kind, name = watcher.kind, watcher.job_name
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        description = describe_or_none(hook, kind, name, watcher.log)
+        if description is not None and watcher.observe(description).outcome is not Outcome.RUNNING:
+            return description
+        if deadline is not None and time.monotonic() >= deadline:
+            raise on_timeout(timeout_message(kind, name, limit_name, timeout))
+        pause = poll_interval if deadline is None else min(poll_interval, deadline - time.monotonic())
+        time.sleep(max(0.0, pause))
+
+
+def defer(
+    task: BaseOperator,
+    kind: JobKind,
+    name: str,
+    *,
+    aws_conn_id: str | None,
+    region_name: str | None,
+    poll_interval: float,
+    timeout: float | None,
+    limit_name: str,
+    stop_job_on_kill: bool,
+) -> NoReturn:
+    """Hand the wait to the kind's trigger; the task resumes in ``execute_complete``."""
+    from airflow_sm_provider.triggers.sagemaker import trigger_for
+
+    trigger = trigger_for(kind)(
+        job_name=name,
+        aws_conn_id=aws_conn_id,
+        region_name=region_name,
+        poll_interval=poll_interval,
+        timeout_at=None if timeout is None else time.time() + timeout,
+        timeout_name=limit_name,
+        timeout_seconds=timeout,
+        stop_job_on_kill=stop_job_on_kill,
+    )
+    task.defer(trigger=trigger, method_name="execute_complete")
