@@ -3,19 +3,6 @@
 Runs unchanged on AWS and on the embedded local backend; only the ``aws`` connection and the
 Airflow Variables below differ. Defaults are for the local backend (``make demo``).
 
-=============================  ======================================  ==========================
-Variable                       local default                           set for AWS to
-=============================  ======================================  ==========================
-sm_retraining_aws_conn_id      aws_default                             your AWS connection id
-sm_retraining_data_uri         file:///tmp/sm-retraining/data          s3://bucket/retraining/data
-sm_retraining_code_uri         file:///tmp/sm-retraining/code          s3://bucket/retraining/code
-sm_retraining_output_uri       file:///tmp/sm-retraining/output        s3://bucket/retraining/output
-sm_retraining_role_arn         arn:aws:iam::000000000000:role/...      your SageMaker execution role
-sm_retraining_image_uri        local/sagemaker-scikit-learn:1.2-1      the SKLearn framework image
-sm_retraining_instance_type    ml.m5.large                             any training instance type
-sm_retraining_max_trials       8                                       a budget you can afford
-=============================  ======================================  ==========================
-
 Nothing here touches the network, the disk or the metadata DB at parse time: every value is
 a template rendered when a task runs.
 """
@@ -26,13 +13,70 @@ from typing import Any
 
 import pendulum
 from airflow.sdk import DAG, task
-from sm_retraining_pipeline import FINAL_TRAINING_CONFIG, TUNING_CONFIG, prepare_channels, var
+from retraining import config, model
+from retraining.config import var
 
 from airflow_sm_provider.operators import (
     SageMakerCreateModelOperator,
     SageMakerTrainingOperator,
     SageMakerTuningOperator,
 )
+from airflow_sm_provider.specs import (
+    AlgorithmSpecification,
+    Channel,
+    EarlyStopping,
+    OutputDataConfig,
+    ResourceConfig,
+    ResourceLimits,
+    StoppingCondition,
+    Strategy,
+    TrainingJobDefinition,
+    TrainingJobSpec,
+    TuningJobSpec,
+)
+
+PREPARED = "ti.xcom_pull(task_ids='prepare_data')"
+
+
+def job_settings(**channels: str) -> dict[str, Any]:
+    """What the tuning trials and the final run share, reading ``channels`` (name -> data split).
+
+    A new set of specs on every call: Airflow renders specs in place, so no two tasks share one.
+    """
+    return {
+        "role_arn": var("role_arn"),
+        "algorithm": AlgorithmSpecification(
+            training_image=var("image_uri"), metric_definitions=model.METRIC_DEFINITIONS
+        ),
+        "channels": [
+            Channel(name=name, s3_uri=f"{{{{ {PREPARED}['channels']['{split}'] }}}}", content_type="text/csv")
+            for name, split in channels.items()
+        ],
+        "output": OutputDataConfig(s3_output_path=var("output_uri")),
+        "resources": ResourceConfig(instance_type=var("instance_type"), volume_size_in_gb=5),
+        "stopping": StoppingCondition(max_runtime_in_seconds=900),
+    }
+
+
+SCRIPT_MODE = {
+    "sagemaker_program": model.ENTRY_POINT,
+    "sagemaker_submit_directory": f"{{{{ {PREPARED}['source'] }}}}",
+    "random_state": 0,
+}
+
+
+@task
+def prepare_data(data_uri: str, code_uri: str, aws_conn_id: str) -> dict[str, Any]:
+    """Write the train / validation / test / full CSV channels and stage ``train.py``."""
+    from retraining.data import prepare_inputs
+
+    s3 = None
+    if data_uri.startswith("s3://") or code_uri.startswith("s3://"):
+        from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+
+        s3 = S3Hook(aws_conn_id=aws_conn_id).get_conn()
+    return prepare_inputs(data_uri, code_uri, s3_client=s3)
+
 
 with DAG(
     dag_id="sagemaker_retraining",
@@ -41,13 +85,24 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["sagemaker", "retraining"],
-    doc_md=__doc__,
+    doc_md=f"{__doc__}\n{config.markdown_table()}\n",
 ) as dag:
-    data = prepare_channels()
+    data = prepare_data(var("data_uri"), var("code_uri"), var("aws_conn_id"))
 
     tune = SageMakerTuningOperator(
         task_id="tune",
-        config=TUNING_CONFIG,
+        config=TuningJobSpec(
+            strategy=Strategy.BAYESIAN,
+            objective=model.OBJECTIVE,
+            ranges=model.RANGES,
+            resource_limits=ResourceLimits(
+                max_number_of_training_jobs=var("max_trials"), max_parallel_training_jobs=2
+            ),
+            early_stopping=EarlyStopping.AUTO,
+            training=TrainingJobDefinition(
+                static_hyperparameters=SCRIPT_MODE, **job_settings(train="train", validation="validation")
+            ),
+        ),
         aws_conn_id=var("aws_conn_id"),
         deferrable=True,
         check_interval=5,
@@ -55,7 +110,8 @@ with DAG(
 
     train_final = SageMakerTrainingOperator(
         task_id="train_final",
-        config=FINAL_TRAINING_CONFIG,
+        # train on train + validation; the untouched test split measures the final model
+        config=TrainingJobSpec(hyperparameters=SCRIPT_MODE, **job_settings(train="full", test="test")),
         hyperparameters=tune.output["tuned_hyperparameters"],
         aws_conn_id=var("aws_conn_id"),
         deferrable=True,
@@ -71,14 +127,14 @@ with DAG(
     )
 
     @task
-    def report(tuning: dict[str, Any], final: dict[str, Any], model: dict[str, Any]) -> dict[str, Any]:
+    def report(tuning: dict[str, Any], final: dict[str, Any], registered: dict[str, Any]) -> dict[str, Any]:
         """Log and return what was produced: model, metrics, artifacts, tuned hyperparameters."""
         import logging
 
         best = tuning["best_training_job"]
         summary = {
-            "model_name": model["model_name"],
-            "model_arn": model["model_arn"],
+            "model_name": registered["model_name"],
+            "model_arn": registered["model_arn"],
             "model_artifacts": final["model_artifacts"],
             "final_training_job": final["training_job_name"],
             "final_metrics": final["final_metrics"],

@@ -38,6 +38,7 @@ print(
     json.dumps(
         {
             "dags": sorted(bag.dags),
+            "files": sorted(os.path.relpath(path, DAGS) for path in bag.file_last_changed),
             "import_errors": {str(k): str(v) for k, v in bag.import_errors.items()},
             "warnings": {str(k): [str(w) for w in v] for k, v in bag.captured_warnings.items()},
             "events": events,

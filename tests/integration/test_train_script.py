@@ -1,7 +1,11 @@
-"""dags/scripts/train.py run as SageMaker runs it: a subprocess with the SM_* environment."""
+"""dags/retraining/scripts/train.py run as SageMaker runs it: a subprocess with the SM_* environment.
+
+An integration test: each case starts a Python process that imports scikit-learn and trains.
+"""
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -14,8 +18,8 @@ from types import ModuleType
 
 import pytest
 
-DAGS_DIR = Path(__file__).resolve().parents[3] / "dags"
-TRAIN_SCRIPT = DAGS_DIR / "scripts" / "train.py"
+DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
+TRAIN_SCRIPT = DAGS_DIR / "retraining" / "scripts" / "train.py"
 STAGE_LINE = re.compile(r"^\[stage (\d+)/(\d+)\] ")
 
 
@@ -27,7 +31,15 @@ def load(path: Path, name: str) -> ModuleType:
     return module
 
 
-support = load(DAGS_DIR / "sm_retraining_support.py", "sm_retraining_support_under_test")
+def from_dags(name: str) -> ModuleType:
+    """Import a module of the shared package as the DAG files do, with dags/ on ``sys.path``."""
+    if str(DAGS_DIR) not in sys.path:
+        sys.path.insert(0, str(DAGS_DIR))
+    return importlib.import_module(name)
+
+
+data_module = from_dags("retraining.data")
+model = from_dags("retraining.model")
 train_module = load(TRAIN_SCRIPT, "train_script_under_test")
 
 
@@ -85,13 +97,13 @@ def matches(definition: dict[str, str], text: str) -> list[float]:
 
 
 def definition(name: str) -> dict[str, str]:
-    return next(d for d in support.METRIC_DEFINITIONS if d["Name"] == name)
+    return next(d.to_request() for d in model.METRIC_DEFINITIONS if d.name == name)
 
 
 @pytest.fixture(scope="module")
 def data(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("data")
-    summary = support.prepare_data(root.as_uri())
+    summary = data_module.prepare_data(root.as_uri())
     return {name: root / name for name in summary["channels"]}
 
 
@@ -131,7 +143,7 @@ def test_saved_model_loads_and_predicts_the_holdout_well(tuning_trial: Run, data
     model = train_module.model_fn(str(tuning_trial.model_dir))
     features, labels = read_csv(data["test"])
     predicted = model.predict(features)
-    accuracy = sum(int(p == y) for p, y in zip(predicted, labels)) / len(labels)
+    accuracy = sum(int(p == y) for p, y in zip(predicted, labels, strict=True)) / len(labels)
     assert accuracy > 0.85
 
 
@@ -156,7 +168,7 @@ def test_every_stage_line_carries_train_and_validation_metrics(tuning_trial: Run
 
 def test_last_matched_objective_value_is_the_final_metric(tuning_trial: Run) -> None:
     # SageMaker reports the last regex match as the final value: it must be the full model's.
-    objective = definition(support.OBJECTIVE_METRIC["MetricName"])
+    objective = definition(model.OBJECTIVE.metric_name)
     values = matches(objective, tuning_trial.stdout)
     assert len(values) == len(tuning_trial.stage_lines)
     assert values[-1] == pytest.approx(tuning_trial.metrics()["validation:logloss"], abs=1e-6)

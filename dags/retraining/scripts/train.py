@@ -21,7 +21,7 @@ last stage) so early stopping sees the objective improve over time::
     [stage 40/120] train-logloss=0.051230 validation-logloss=0.118842 validation-accuracy=0.964912 ...
 
 The regular expressions that read them live with the pipeline, in
-``sm_retraining_support.METRIC_DEFINITIONS``.
+``retraining.model.METRIC_DEFINITIONS`` (``dags/retraining/model.py``).
 
 ``model_fn`` lets the scikit-learn serving container load the saved model.
 """

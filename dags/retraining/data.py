@@ -1,8 +1,8 @@
-"""Data, code and metric definitions for the SageMaker retraining pipeline.
+"""The pipeline's inputs: data channels and the training code, written where the Variables say.
 
-Imported by DAG files, so importing it must stay cheap and side-effect free: no network,
-no disk, no scikit-learn or boto3 at module level. The work happens when a task calls a
-function.
+Airflow-free and cheap to import (no network, no disk, no scikit-learn or boto3 at module
+level): the DAG files import it, and the work happens when their ``prepare_data`` task calls
+:func:`prepare_inputs`.
 
 The training script is ``scripts/train.py`` beside this module (a gradient-boosted tree
 classifier in SageMaker script mode). Its data is scikit-learn's bundled Wisconsin breast
@@ -35,93 +35,27 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-__all__ = [
-    "DATASET",
-    "DEFAULT_HYPERPARAMETERS",
-    "ENTRY_POINT",
-    "HYPERPARAMETER_RANGES",
-    "METRIC_DEFINITIONS",
-    "OBJECTIVE_METRIC",
-    "SCRIPTS_DIR",
-    "input_channel",
-    "prepare_data",
-    "script_mode_hyperparameters",
-    "stage_source_dir",
-]
+__all__ = ["DATASET", "SCRIPTS_DIR", "prepare_data", "prepare_inputs", "stage_source_dir"]
 
 DATASET = "sklearn.datasets.load_breast_cancer"
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
-ENTRY_POINT = "train.py"
 SOURCE_ARCHIVE = "sourcedir.tar.gz"
-
-_NUMBER = r"([0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?)"
-
-
-def _metric(split: str, name: str) -> dict[str, str]:
-    return {"Name": f"{split}:{name}", "Regex": f"{split}-{name}={_NUMBER}"}
-
-
-# train.py prints "[stage k/n] train-logloss=0.1 validation-logloss=0.2 ..." once per
-# reported boosting stage; SageMaker keeps the last match of each as the final value.
-# validation:* appear in tuning trials, test:* in the final run, train:* in both.
-METRIC_DEFINITIONS: list[dict[str, str]] = [
-    _metric(split, name)
-    for split in ("validation", "test", "train")
-    for name in ("logloss", "accuracy", "auc")
-]
-
-# Log loss rather than accuracy: on 114 validation rows accuracy moves in steps of
-# ~0.9 % and ties a lot, which leaves a Bayesian search nothing to model.
-OBJECTIVE_METRIC: dict[str, str] = {"Type": "Minimize", "MetricName": "validation:logloss"}
-
-# train.py's defaults, spelled as SageMaker HyperParameters (strings).
-DEFAULT_HYPERPARAMETERS: dict[str, str] = {
-    "n_estimators": "100",
-    "max_depth": "3",
-    "learning_rate": "0.1",
-    "min_samples_leaf": "1",
-    "subsample": "1.0",
-    "random_state": "0",
-}
-
-# A search space that keeps one trial at a few seconds on 2 cores (the cost is mostly
-# importing scikit-learn; 200 stages of depth 5 still fit in well under a second).
-HYPERPARAMETER_RANGES: dict[str, list[dict[str, str]]] = {
-    "IntegerParameterRanges": [
-        {"Name": "n_estimators", "MinValue": "20", "MaxValue": "200", "ScalingType": "Auto"},
-        {"Name": "max_depth", "MinValue": "2", "MaxValue": "5", "ScalingType": "Auto"},
-        {"Name": "min_samples_leaf", "MinValue": "1", "MaxValue": "20", "ScalingType": "Auto"},
-    ],
-    "ContinuousParameterRanges": [
-        {"Name": "learning_rate", "MinValue": "0.01", "MaxValue": "0.3", "ScalingType": "Logarithmic"},
-        {"Name": "subsample", "MinValue": "0.5", "MaxValue": "1.0", "ScalingType": "Linear"},
-    ],
-    "CategoricalParameterRanges": [],
-}
 
 _SPLITS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 
 
-def input_channel(name: str, uri: str, *, content_type: str = "text/csv") -> dict[str, Any]:
-    """One ``InputDataConfig`` entry reading every object under ``uri``."""
-    return {
-        "ChannelName": name,
-        "DataSource": {
-            "S3DataSource": {
-                "S3DataType": "S3Prefix",
-                "S3Uri": uri,
-                "S3DataDistributionType": "FullyReplicated",
-            }
-        },
-        "ContentType": content_type,
-        "CompressionType": "None",
-        "InputMode": "File",
-    }
+def prepare_inputs(data_uri: str, code_uri: str, *, s3_client: Any | None = None) -> dict[str, Any]:
+    """Everything a training job of the pipeline reads: the data channels and the training code.
 
-
-def script_mode_hyperparameters(source_uri: str) -> dict[str, str]:
-    """The hyperparameters that tell a script-mode container what to run."""
-    return {"sagemaker_program": ENTRY_POINT, "sagemaker_submit_directory": source_uri}
+    :param data_uri: Where :func:`prepare_data` writes the channels.
+    :param code_uri: Where :func:`stage_source_dir` writes the source archive.
+    :param s3_client: As for :func:`prepare_data`; used for either URI that is ``s3://``.
+    :return: :func:`prepare_data`'s summary with ``source``, the URI of the staged training code
+        (the ``sagemaker_submit_directory`` hyperparameter).
+    """
+    summary = prepare_data(data_uri, s3_client=s3_client)
+    summary["source"] = stage_source_dir(code_uri, s3_client=s3_client)
+    return summary
 
 
 def prepare_data(data_uri: str, *, seed: int = 0, s3_client: Any | None = None) -> dict[str, Any]:
@@ -177,9 +111,9 @@ def stage_source_dir(
 ) -> str:
     """Pack the training scripts as ``<code_uri>/sourcedir.tar.gz`` and return its URI.
 
-    Use the result as the ``sagemaker_submit_directory`` hyperparameter (see
-    :func:`script_mode_hyperparameters`). The archive is byte-for-byte reproducible
-    (sorted entries, fixed owners and times), so re-running a DAG rewrites the same object.
+    Use the result as the ``sagemaker_submit_directory`` hyperparameter. The archive is
+    byte-for-byte reproducible (sorted entries, fixed owners and times), so re-running a DAG
+    rewrites the same object.
 
     :param code_uri: ``s3://bucket/prefix`` or ``file:///abs/dir``.
     :param source_dir: the directory to pack; ``scripts/`` beside this module by default.

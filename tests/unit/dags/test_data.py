@@ -1,38 +1,23 @@
-"""dags/sm_retraining_support.py: data channels, source packaging, metric definitions."""
+"""dags/retraining/data.py: the data channels and the staged training code."""
 
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import io
 import json
-import re
 import subprocess
 import sys
 import tarfile
 from pathlib import Path
-from types import ModuleType
 
 import boto3
-import botocore.session
 import pytest
-from botocore.validate import ParamValidator
 from moto import mock_aws
+from retraining import data
 
-DAGS_DIR = Path(__file__).resolve().parents[3] / "dags"
+DAGS = Path(__file__).resolve().parents[3] / "dags"
+
 BUCKET = "retraining-data"
-
-
-def load(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-support = load(DAGS_DIR / "sm_retraining_support.py", "sm_retraining_support_under_test")
-train_module = load(DAGS_DIR / "scripts" / "train.py", "train_script_under_test")
 
 
 def csv_rows(text: str) -> list[list[str]]:
@@ -65,7 +50,7 @@ def s3_objects(client, prefix: str = "") -> dict[str, bytes]:
 
 
 def test_prepare_data_writes_label_first_channels_and_reports_them(tmp_path: Path) -> None:
-    summary = support.prepare_data(tmp_path.as_uri())
+    summary = data.prepare_data(tmp_path.as_uri())
 
     assert summary["channels"] == {
         name: f"{tmp_path.as_uri()}/{name}/" for name in ("train", "validation", "test", "full")
@@ -80,7 +65,7 @@ def test_prepare_data_writes_label_first_channels_and_reports_them(tmp_path: Pat
 
 
 def test_full_channel_is_train_plus_validation_as_two_files(tmp_path: Path) -> None:
-    support.prepare_data(tmp_path.as_uri())
+    data.prepare_data(tmp_path.as_uri())
     full = channel_files(tmp_path / "full")
     assert full == {
         "train.csv": (tmp_path / "train" / "train.csv").read_bytes(),
@@ -89,7 +74,7 @@ def test_full_channel_is_train_plus_validation_as_two_files(tmp_path: Path) -> N
 
 
 def test_splits_are_disjoint_and_stratified(tmp_path: Path) -> None:
-    support.prepare_data(tmp_path.as_uri())
+    data.prepare_data(tmp_path.as_uri())
     splits = {n: csv_rows((tmp_path / n / f"{n}.csv").read_text()) for n in ("train", "validation", "test")}
     seen = [tuple(row) for rows in splits.values() for row in rows]
     assert len(seen) == len(set(seen)) == 569
@@ -98,9 +83,9 @@ def test_splits_are_disjoint_and_stratified(tmp_path: Path) -> None:
 
 
 def test_same_seed_same_bytes_other_seed_other_split(tmp_path: Path) -> None:
-    support.prepare_data((tmp_path / "a").as_uri(), seed=7)
-    support.prepare_data((tmp_path / "b").as_uri(), seed=7)
-    support.prepare_data((tmp_path / "c").as_uri(), seed=8)
+    data.prepare_data((tmp_path / "a").as_uri(), seed=7)
+    data.prepare_data((tmp_path / "b").as_uri(), seed=7)
+    data.prepare_data((tmp_path / "c").as_uri(), seed=8)
     assert channel_files(tmp_path / "a") == channel_files(tmp_path / "b")
     assert channel_files(tmp_path / "a") != channel_files(tmp_path / "c")
 
@@ -110,29 +95,29 @@ def test_rerun_removes_leftovers_from_channel_dirs(tmp_path: Path) -> None:
     (tmp_path / "train" / "old" / "stale.csv").write_text("1,2\n")
     (tmp_path / "train" / "stale.csv").write_text("1,2\n")
     (tmp_path / "unrelated.txt").write_text("kept")
-    support.prepare_data(tmp_path.as_uri())
+    data.prepare_data(tmp_path.as_uri())
     assert sorted(channel_files(tmp_path / "train")) == ["train.csv"]
     assert (tmp_path / "unrelated.txt").read_text() == "kept"
 
 
 def test_bare_path_is_taken_as_file_uri(tmp_path: Path) -> None:
-    summary = support.prepare_data(str(tmp_path / "data"))
+    summary = data.prepare_data(str(tmp_path / "data"))
     assert summary["channels"]["train"] == f"{(tmp_path / 'data').as_uri()}/train/"
     assert (tmp_path / "data" / "train" / "train.csv").is_file()
 
 
 @pytest.mark.parametrize("uri", ["gs://bucket/data", "https://example.invalid/data", "file://otherhost/x"])
 def test_unsupported_locations_are_refused(uri: str) -> None:
-    with pytest.raises(ValueError, match="file://|scheme"):
-        support.prepare_data(uri)
+    with pytest.raises(ValueError, match=r"file://|scheme"):
+        data.prepare_data(uri)
 
 
 # --- prepare_data, s3:// ----------------------------------------------------------------
 
 
 def test_prepare_data_to_s3_writes_the_same_bytes_as_to_disk(s3, tmp_path: Path) -> None:
-    summary = support.prepare_data(f"s3://{BUCKET}/retraining/data/", s3_client=s3)
-    support.prepare_data(tmp_path.as_uri())
+    summary = data.prepare_data(f"s3://{BUCKET}/retraining/data/", s3_client=s3)
+    data.prepare_data(tmp_path.as_uri())
 
     assert summary["channels"]["validation"] == f"s3://{BUCKET}/retraining/data/validation/"
     on_disk = {f"retraining/data/{key}": body for key, body in channel_files(tmp_path).items()}
@@ -143,14 +128,14 @@ def test_prepare_data_to_s3_clears_only_the_channel_prefixes(s3) -> None:
     s3.put_object(Bucket=BUCKET, Key="data/train/stale.csv", Body=b"1,2\n")
     s3.put_object(Bucket=BUCKET, Key="data/trainer/keep.csv", Body=b"1,2\n")
     s3.put_object(Bucket=BUCKET, Key="other/keep.csv", Body=b"1,2\n")
-    support.prepare_data(f"s3://{BUCKET}/data", s3_client=s3)
+    data.prepare_data(f"s3://{BUCKET}/data", s3_client=s3)
     keys = set(s3_objects(s3))
     assert "data/train/stale.csv" not in keys
     assert {"data/trainer/keep.csv", "other/keep.csv", "data/train/train.csv"} <= keys
 
 
 def test_prepare_data_uses_a_default_s3_client(s3) -> None:
-    summary = support.prepare_data(f"s3://{BUCKET}/d")
+    summary = data.prepare_data(f"s3://{BUCKET}/d")
     assert summary["rows"]["full"] == 455
     assert set(s3_objects(s3, "d/full/")) == {"d/full/train.csv", "d/full/validation.csv"}
 
@@ -164,11 +149,11 @@ def archive_members(blob: bytes) -> dict[str, bytes]:
 
 
 def test_stage_source_dir_packs_the_scripts_reproducibly(tmp_path: Path) -> None:
-    uri = support.stage_source_dir((tmp_path / "code").as_uri())
+    uri = data.stage_source_dir((tmp_path / "code").as_uri())
     assert uri == f"{(tmp_path / 'code').as_uri()}/sourcedir.tar.gz"
     first = (tmp_path / "code" / "sourcedir.tar.gz").read_bytes()
-    assert archive_members(first)["train.py"] == (DAGS_DIR / "scripts" / "train.py").read_bytes()
-    assert support.stage_source_dir((tmp_path / "code").as_uri()) == uri
+    assert archive_members(first)["train.py"] == (DAGS / "retraining" / "scripts" / "train.py").read_bytes()
+    assert data.stage_source_dir((tmp_path / "code").as_uri()) == uri
     assert (tmp_path / "code" / "sourcedir.tar.gz").read_bytes() == first
     assert gzip.decompress(first)  # a plain gzip stream, as the toolkit expects
 
@@ -180,98 +165,46 @@ def test_stage_source_dir_skips_bytecode(tmp_path: Path) -> None:
     (src / "train.py").write_text("print('hi')\n")
     (src / "lib").mkdir()
     (src / "lib" / "helpers.py").write_text("X = 1\n")
-    support.stage_source_dir(tmp_path.as_uri(), source_dir=src)
+    data.stage_source_dir(tmp_path.as_uri(), source_dir=src)
     members = archive_members((tmp_path / "sourcedir.tar.gz").read_bytes())
     assert sorted(members) == ["lib/helpers.py", "train.py"]
 
 
 def test_stage_source_dir_uploads_to_s3(s3) -> None:
-    uri = support.stage_source_dir(f"s3://{BUCKET}/code/", s3_client=s3)
+    uri = data.stage_source_dir(f"s3://{BUCKET}/code/", s3_client=s3)
     assert uri == f"s3://{BUCKET}/code/sourcedir.tar.gz"
     assert "train.py" in archive_members(s3_objects(s3)["code/sourcedir.tar.gz"])
 
 
 def test_stage_source_dir_refuses_a_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError):
-        support.stage_source_dir(tmp_path.as_uri(), source_dir=tmp_path / "missing")
+        data.stage_source_dir(tmp_path.as_uri(), source_dir=tmp_path / "missing")
 
 
-# --- definitions the DAG builds its requests from ---------------------------------------
+# --- prepare_inputs, and the import itself -----------------------------------------------
+
+
+def test_prepare_inputs_reports_the_channels_and_the_staged_source(tmp_path: Path) -> None:
+    summary = data.prepare_inputs((tmp_path / "data").as_uri(), (tmp_path / "code").as_uri())
+    assert summary["source"] == f"{(tmp_path / 'code').as_uri()}/sourcedir.tar.gz"
+    assert summary["channels"]["full"] == f"{(tmp_path / 'data').as_uri()}/full/"
+    assert json.loads(json.dumps(summary)) == summary
+    assert (tmp_path / "code" / "sourcedir.tar.gz").is_file()
+
+
+def test_prepare_inputs_writes_both_to_s3_through_the_given_client(s3) -> None:
+    summary = data.prepare_inputs(f"s3://{BUCKET}/data", f"s3://{BUCKET}/code", s3_client=s3)
+    assert summary["source"] == f"s3://{BUCKET}/code/sourcedir.tar.gz"
+    assert {"code/sourcedir.tar.gz", "data/train/train.csv"} <= set(s3_objects(s3))
 
 
 def test_import_is_light_and_side_effect_free(tmp_path: Path) -> None:
     code = (
-        "import sys; sys.path.insert(0, sys.argv[1]); import sm_retraining_support; "
+        "import sys; sys.path.insert(0, sys.argv[1]); import retraining.data; "
         "print(sorted(m for m in ('sklearn', 'numpy', 'boto3', 'botocore', 'airflow') if m in sys.modules))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(DAGS_DIR)], cwd=tmp_path, capture_output=True, text=True, check=True
+        [sys.executable, "-c", code, str(DAGS)], cwd=tmp_path, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
     assert list(tmp_path.iterdir()) == []
-
-
-def test_metric_definitions_are_valid_sagemaker_regexes() -> None:
-    names = [d["Name"] for d in support.METRIC_DEFINITIONS]
-    assert len(names) == len(set(names)) <= 40
-    for d in support.METRIC_DEFINITIONS:
-        assert re.compile(d["Regex"]).groups == 1
-        assert len(d["Regex"]) <= 500 and 1 <= len(d["Name"]) <= 255
-    assert support.OBJECTIVE_METRIC["MetricName"] in names
-    assert support.OBJECTIVE_METRIC["Type"] in ("Minimize", "Maximize")
-
-
-@pytest.mark.parametrize("value", ["0.123456", "1.000000", "12", "1.5e-07", "3E+02"])
-def test_metric_regex_reads_the_numbers_train_py_can_print(value: str) -> None:
-    regex = support.METRIC_DEFINITIONS[0]["Regex"]
-    assert re.findall(regex, f"[stage 1/2] validation-logloss={value} validation-accuracy=0.5") == [value]
-
-
-def test_tunable_and_default_hyperparameters_are_arguments_of_train_py() -> None:
-    parser_defaults = vars(train_module.build_parser().parse_args([]))
-    assert {k: str(v) for k, v in parser_defaults.items()} == support.DEFAULT_HYPERPARAMETERS
-    ranged = [r["Name"] for kind in support.HYPERPARAMETER_RANGES.values() for r in kind]
-    assert set(ranged) <= set(parser_defaults) and len(ranged) == len(set(ranged))
-
-
-def test_a_tuning_request_built_from_the_definitions_passes_botocore_validation() -> None:
-    model = botocore.session.get_session().get_service_model("sagemaker")
-    request = {
-        "HyperParameterTuningJobName": "retraining",
-        "HyperParameterTuningJobConfig": {
-            "Strategy": "Bayesian",
-            "HyperParameterTuningJobObjective": support.OBJECTIVE_METRIC,
-            "ResourceLimits": {"MaxNumberOfTrainingJobs": 6, "MaxParallelTrainingJobs": 2},
-            "ParameterRanges": support.HYPERPARAMETER_RANGES,
-            "TrainingJobEarlyStoppingType": "Auto",
-        },
-        "TrainingJobDefinition": {
-            "AlgorithmSpecification": {
-                "TrainingImage": "sklearn:latest",
-                "TrainingInputMode": "File",
-                "MetricDefinitions": support.METRIC_DEFINITIONS,
-            },
-            "RoleArn": "arn:aws:iam::000000000000:role/SageMakerRole",
-            "StaticHyperParameters": support.script_mode_hyperparameters("s3://b/code/sourcedir.tar.gz"),
-            "InputDataConfig": [
-                support.input_channel("train", "s3://b/data/train/"),
-                support.input_channel("validation", "s3://b/data/validation/"),
-            ],
-            "OutputDataConfig": {"S3OutputPath": "s3://b/output/"},
-            "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 5},
-            "StoppingCondition": {"MaxRuntimeInSeconds": 600},
-        },
-    }
-    shape = model.operation_model("CreateHyperParameterTuningJob").input_shape
-    report = ParamValidator().validate(request, shape)
-    assert not report.has_errors(), report.generate_report()
-
-
-@pytest.mark.parametrize("path", ["sm_retraining_support.py", "scripts/train.py"])
-def test_support_files_are_skipped_by_the_dag_processor(path: str) -> None:
-    # Airflow's safe mode parses only files that mention both "airflow" and "dag"; keeping
-    # these out of that net means no parse cost and no .airflowignore (whose glob syntax
-    # makes Airflow 3.3 emit a DeprecationWarning while listing the folder).
-    from airflow.utils.file import might_contain_dag_via_default_heuristic
-
-    assert not might_contain_dag_via_default_heuristic(str(DAGS_DIR / path))
