@@ -170,10 +170,12 @@ done
 # The DAG's Variables, seeded on every start through the REST API (no extra Airflow process to
 # import), so they follow this checkout; they show under Admin > Variables, and an exported
 # AIRFLOW_VAR_* still wins over them.
-"$PY" - "http://127.0.0.1:$PORT" "$PASSWORDS" "$DATA" >"$LOGS/variables.log" 2>&1 <<'EOF' ||
+"$PY" - "http://127.0.0.1:$PORT" "$PASSWORDS" "$DATA" "$ROOT/dags" >"$LOGS/variables.log" 2>&1 <<'EOF' ||
 import json, pathlib, sys, time, urllib.error, urllib.request
 
 base, passwords, data = sys.argv[1], pathlib.Path(sys.argv[2]), pathlib.Path(sys.argv[3])
+sys.path.insert(0, sys.argv[4])
+from retraining.config import name  # the Variables' one list (dags/retraining/config.py)
 
 
 def call(method, path, body, token=None):
@@ -198,8 +200,8 @@ def call(method, path, body, token=None):
 # In all-admins mode there is no password file and /auth/token ignores the credentials.
 password = json.loads(passwords.read_text())["admin"] if passwords.exists() else ""
 token = call("POST", "/auth/token", {"username": "admin", "password": password})["access_token"]
-variables = {f"sm_retraining_{name}_uri": (data / name).as_uri() for name in ("data", "code", "output")}
-variables["sm_retraining_max_trials"] = "6"
+variables = {name(f"{part}_uri"): (data / part).as_uri() for part in ("data", "code", "output")}
+variables[name("max_trials")] = "6"
 entities = [{"key": key, "value": value} for key, value in variables.items()]
 result = call("PATCH", "/api/v2/variables",
               {"actions": [{"action": "create", "entities": entities, "action_on_existence": "overwrite"}]}, token)

@@ -50,7 +50,16 @@ def start_backend(home: Path) -> tuple[subprocess.Popen[str], str]:
     raise SystemExit("the local SageMaker backend did not start")
 
 
+def dags_on_path() -> None:
+    """Import from dags/ as Airflow does for DAG files (the DAG, and its ``retraining`` package)."""
+    if str(DAGS) not in sys.path:
+        sys.path.insert(0, str(DAGS))
+
+
 def configure(endpoint: str) -> None:
+    dags_on_path()
+    from retraining.config import env_name
+
     os.environ.update(
         {
             "AIRFLOW_HOME": str(DEMO / "airflow"),
@@ -65,10 +74,10 @@ def configure(endpoint: str) -> None:
                     "extra": {"region_name": "us-east-1", "endpoint_url": endpoint},
                 }
             ),
-            "AIRFLOW_VAR_SM_RETRAINING_DATA_URI": (DEMO / "data").as_uri(),
-            "AIRFLOW_VAR_SM_RETRAINING_CODE_URI": (DEMO / "code").as_uri(),
-            "AIRFLOW_VAR_SM_RETRAINING_OUTPUT_URI": (DEMO / "output").as_uri(),
-            "AIRFLOW_VAR_SM_RETRAINING_MAX_TRIALS": os.environ.get("SM_DEMO_MAX_TRIALS", "6"),
+            env_name("data_uri"): (DEMO / "data").as_uri(),
+            env_name("code_uri"): (DEMO / "code").as_uri(),
+            env_name("output_uri"): (DEMO / "output").as_uri(),
+            env_name("max_trials"): os.environ.get("SM_DEMO_MAX_TRIALS", "6"),
         }
     )
 
@@ -83,7 +92,7 @@ def migrate() -> None:
 
 
 def run_dag() -> object:
-    sys.path.insert(0, str(DAGS))
+    dags_on_path()
     import importlib
 
     module = importlib.import_module("sagemaker_retraining")

@@ -37,7 +37,8 @@ AIRFLOW_SERVICES = (
     "airflow-triggerer",
 )
 BACKEND = "sagemaker-local"
-DAG_VARIABLES = ("data_uri", "output_uri", "role_arn", "image_uri", "instance_type", "aws_conn_id")
+# The one list of the DAGs' Variables; a module without imports, loaded here by path.
+VARIABLES_MODULE = REPO / "dags" / "retraining" / "config.py"
 
 # $$ (a literal $), ${NAME...}, or $NAME, as compose reads them.
 _REFERENCE = re.compile(r"\$(?:(?P<escaped>\$)|\{(?P<braced>[^}]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))")
@@ -261,11 +262,28 @@ def test_aws_default_sends_sagemaker_to_the_backend_and_s3_to_minio(compose: dic
     )
 
 
-def test_dag_variables_point_into_the_bucket_minio_init_creates(compose: dict[str, Any]) -> None:
+def dag_variables() -> Any:
+    spec = importlib.util.spec_from_file_location("retraining_variables", VARIABLES_MODULE)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_every_dag_variable_the_stack_sets_is_one_the_dags_read(compose: dict[str, Any]) -> None:
+    config = dag_variables()
     env = environment(compose["services"]["airflow-scheduler"])
-    values = {name: env[f"AIRFLOW_VAR_SM_RETRAINING_{name.upper()}"] for name in DAG_VARIABLES}
+    known = {config.env_name(key) for key in config.LOCAL_DEFAULTS}
+    assert {key for key in env if key.startswith("AIRFLOW_VAR_")} <= known
+
+
+def test_dag_variables_point_into_the_bucket_minio_init_creates(compose: dict[str, Any]) -> None:
+    config = dag_variables()
+    env = environment(compose["services"]["airflow-scheduler"])
+    keys = ("data_uri", "code_uri", "output_uri", "role_arn", "image_uri", "instance_type", "aws_conn_id")
+    values = {key: env[config.env_name(key)] for key in keys}
     bucket = environment(compose["services"]["minio-init"])["SM_BUCKET"]
-    for name in ("data_uri", "output_uri"):
+    for name in ("data_uri", "code_uri", "output_uri"):
         assert urlparse(values[name]).scheme == "s3" and urlparse(values[name]).netloc == bucket
     assert values["aws_conn_id"] == "aws_default"
     assert values["role_arn"].startswith("arn:aws:iam::")
