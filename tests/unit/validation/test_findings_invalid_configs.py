@@ -12,6 +12,7 @@ from airflow_sm_provider.validation import (
     validate_training_request,
     validate_tuning_request,
 )
+from tests.unit.sample_requests import training_config, tuning_config
 from tests.unit.validation.invalid_configs import ALL_CASES, Case
 
 OPERATORS = {"training": SageMakerTrainingOperator, "tuning": SageMakerTuningOperator}
@@ -59,3 +60,11 @@ def test_it_is_refused_for_the_local_backend_too(case: Case):
 
 def fields_of(error: ConfigValidationError) -> list[str]:
     return [problem.field for problem in getattr(error, "errors", [])] or [error.field]
+
+
+@pytest.mark.parametrize("kind", ["training", "tuning"])
+def test_the_configs_they_change_are_valid(kind):
+    normalize, validate = VALIDATORS[kind]
+    config = {"training": training_config, "tuning": tuning_config}[kind]()
+    name_key = {"training": "TrainingJobName", "tuning": "HyperParameterTuningJobName"}[kind]
+    validate({name_key: "findings-task-1234abcd", **normalize(config)})
