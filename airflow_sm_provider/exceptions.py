@@ -4,6 +4,7 @@ All derive from :class:`SageMakerProviderError`, itself an ``AirflowException`` 
 reports them as ordinary task failures::
 
     SageMakerProviderError (AirflowException)
+     ├── AwsConnectionError         the aws connection is missing or gives no region; no API call
      ├── ConfigValidationError      a request failed validation; no API call was made
      ├── JobNameConflictError       an explicit job name belongs to a job started elsewhere
      ├── JobFailedError             the job ended Failed or Stopped (carries FailureReason)
@@ -16,6 +17,7 @@ from __future__ import annotations
 from airflow.exceptions import AirflowException
 
 __all__ = [
+    "AwsConnectionError",
     "ConfigValidationError",
     "JobFailedError",
     "JobNameConflictError",
@@ -27,6 +29,10 @@ __all__ = [
 
 class SageMakerProviderError(AirflowException):
     """Base class of every error this provider raises on purpose."""
+
+
+class AwsConnectionError(SageMakerProviderError):
+    """The ``aws`` connection cannot be used: it does not exist, or it gives no region."""
 
 
 class ConfigValidationError(SageMakerProviderError, ValueError):

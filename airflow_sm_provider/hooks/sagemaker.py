@@ -10,13 +10,20 @@ down instead of failing tasks.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+from airflow.providers.amazon.aws.utils.connection_wrapper import AwsConnectionWrapper
+from airflow.providers.common.compat.sdk import AirflowNotFoundException
 from botocore.config import Config
 
+from airflow_sm_provider.exceptions import AwsConnectionError
 from airflow_sm_provider.jobs import TRAINING, JobKind
 
+#: The one connection id that may be missing: boto3's default credential chain stands in for it,
+#: as in the amazon provider.
+DEFAULT_CONN_ID = "aws_default"
 DEFAULT_RETRIES: dict[str, Any] = {"mode": "adaptive", "max_attempts": 20}
 DEFAULT_MAX_ATTEMPTS = DEFAULT_RETRIES["max_attempts"]
 
@@ -47,9 +54,63 @@ class SageMakerHook(AwsBaseHook):
             return base
         return base.merge(Config(retries=dict(DEFAULT_RETRIES)))
 
+    @cached_property
+    def conn_config(self) -> AwsConnectionWrapper:
+        """The connection, which must exist unless it is ``aws_default``.
+
+        The amazon provider falls back to the default credential chain for *any* missing
+        connection, with a warning; a mistyped ``aws_conn_id`` would then send the job wherever
+        the machine's own credentials point (real AWS, on a machine that has them).
+        """
+        connection = None
+        if self.aws_conn_id:
+            try:
+                connection = self.get_connection(self.aws_conn_id)
+            except AirflowNotFoundException as err:
+                if self.aws_conn_id != DEFAULT_CONN_ID:
+                    raise AwsConnectionError(
+                        f"Airflow connection {self.aws_conn_id!r} (aws_conn_id) does not exist; create it "
+                        f"or fix the id (only {DEFAULT_CONN_ID!r} may be missing: it falls back to boto3's "
+                        "default credential chain)"
+                    ) from err
+                self.log.info(
+                    "Connection %r does not exist: using boto3's default credential chain "
+                    "(environment, shared config, instance role)",
+                    self.aws_conn_id,
+                )
+        return AwsConnectionWrapper(
+            conn=connection, region_name=self._region_name, botocore_config=self._config, verify=self._verify
+        )
+
     @property
     def endpoint_url(self) -> str | None:
+        """The SageMaker endpoint the connection configures (``None``: boto3 resolves AWS's)."""
         return self.conn_config.get_service_endpoint_url(service_name="sagemaker")
+
+    def describe_target(self) -> str:
+        """Where calls go, in words for the task log: connection, region, endpoint; never credentials.
+
+        Raises :class:`AwsConnectionError` when the connection is missing or gives no region, so
+        a task stops here, before any API call.
+        """
+        from botocore.exceptions import NoRegionError
+
+        try:
+            meta = self.conn.meta
+        except NoRegionError as err:
+            raise AwsConnectionError(
+                f"No AWS region for connection {self.aws_conn_id!r}: set region_name in its extra, "
+                "AWS_DEFAULT_REGION, or the task's region_name"
+            ) from err
+        region, endpoint = meta.region_name, meta.endpoint_url
+        where = "AWS" if self.is_aws() else "not AWS"
+        return f"connection {self.aws_conn_id!r}, region {region}, endpoint {endpoint} ({where})"
+
+    def is_aws(self) -> bool:
+        """Whether the SageMaker endpoint is AWS's own (``False`` for the local backend)."""
+        from airflow_sm_provider.validation.endpoints import is_aws_endpoint
+
+        return is_aws_endpoint(self.conn.meta.endpoint_url)
 
     # -- generic, per job kind ---------------------------------------------------------------
     def create(self, kind: JobKind, request: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,11 @@
 """Extra links to the AWS console: training job, tuning job and the training job's CloudWatch logs.
 
-Operators and sensors call :func:`persist_job_link` once they know the job; Airflow's task
-runner then calls ``get_link`` on the worker and stores the URL, which the UI shows while the
-task runs, defers or has finished. URLs are region- and partition-aware (aws, aws-cn,
-aws-us-gov).
+Operators and sensors call :func:`persist_job_link` once they know the job. When the task
+finishes (or defers), Airflow's task runner calls ``get_link`` on the very operator that ran and
+stores the URL for the UI. ``get_link`` reads what the operator recorded on itself, so a task that
+failed before it had a job shows no link and causes no lookup (an XCom read of a key that was
+never pushed logs an ERROR that would hide the task's real error). URLs are region- and
+partition-aware (aws, aws-cn, aws-us-gov).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-#: XCom key holding ``{"kind", "job_name", "region_name"}`` for the links.
+#: XCom key holding ``{"kind", "job_name", "region_name"}`` of the task's job.
 XCOM_KEY = "sagemaker_job"
+#: The same record, on the operator instance that ran (what ``get_link`` reads).
+LINK_ATTRIBUTE = "_sagemaker_job_link"
 
 CONSOLE_DOMAINS = {"aws": "aws.amazon.com", "aws-cn": "amazonaws.cn", "aws-us-gov": "amazonaws-us-gov.com"}
 
@@ -60,11 +64,13 @@ def training_logs_url(region: str, job_name: str) -> str:
     )
 
 
-def persist_job_link(context: Context, kind: JobKind, job_name: str, region_name: str | None) -> None:
-    """Remember which job the links should point at (best effort: links never fail a task)."""
-    context["ti"].xcom_push(
-        key=XCOM_KEY, value={"kind": kind.name, "job_name": job_name, "region_name": region_name}
-    )
+def persist_job_link(
+    task: Any, context: Context, kind: JobKind, job_name: str, region_name: str | None
+) -> None:
+    """Record which job the task's links point at: on the task for ``get_link``, in XCom for readers."""
+    info = {"kind": kind.name, "job_name": job_name, "region_name": region_name}
+    setattr(task, LINK_ATTRIBUTE, info)
+    context["ti"].xcom_push(key=XCOM_KEY, value=info)
 
 
 class _SageMakerLink(BaseOperatorLink):
@@ -74,9 +80,7 @@ class _SageMakerLink(BaseOperatorLink):
         return job_url(self.kind, region, job_name)
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
-
-        info = XCom.get_value(ti_key=ti_key, key=XCOM_KEY)
+        info = getattr(operator, LINK_ATTRIBUTE, None)
         if not info or info.get("kind") != self.kind.name or not info.get("region_name"):
             return ""
         return self.url(info["region_name"], info["job_name"])

@@ -68,23 +68,31 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         """Render ``config`` into a new, normalised request dict (no API call)."""
         raise NotImplementedError
 
-    def validate_request(self, request: dict[str, Any]) -> None:
-        """Raise ConfigValidationError for an invalid request (no API call)."""
+    def validate_request(self, request: dict[str, Any], *, local_endpoint: bool) -> None:
+        """Raise ConfigValidationError for an invalid request (no API call).
+
+        :param local_endpoint: The job goes to an endpoint that is not AWS (the local backend),
+            where ``file://`` URIs stand in for ``s3://``.
+        """
         raise NotImplementedError
 
     # -- execute -----------------------------------------------------------------------------------
     def execute(self, context: Context) -> dict[str, Any]:
         request = self.build_request(context)
         identity = naming.TaskIdentity.from_context(context)
+        # The first line of every job's log: where its calls go (a missing connection or region
+        # fails here, before any API call).
+        self.log.info("SageMaker %s via %s", self.kind.label, self.hook.describe_target())
         # Validate with the name the job will get: a derived name only grows by an attempt
         # suffix it has room for, so every problem is found here, before any API call.
         self.validate_request(
-            {self.kind.name_key: naming.base_name(identity, self.kind.max_name_length), **request}
+            {self.kind.name_key: naming.base_name(identity, self.kind.max_name_length), **request},
+            local_endpoint=not self.hook.is_aws(),
         )
         description = self._find_or_create(request, identity)
         name = description[self.kind.name_key]
         self.job_name = name
-        persist_job_link(context, self.kind, name, self.hook.region_name)
+        persist_job_link(self, context, self.kind, name, self.hook.region_name)
 
         if classify(self.kind, description).outcome is Outcome.SUCCEEDED:
             self.log.info("%s %s already completed: reusing its result", self.kind.label, name)
@@ -116,6 +124,8 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail with its message or publish the job's result."""
         self.job_name = (event or {}).get("job_name")
+        if self.job_name:
+            persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
         description = self.hook.describe(self.kind, results.raise_for_event(event)["job_name"])
         return results.publish(self.kind, self.hook, context, description)
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
 
 from airflow_sm_provider import naming
 from airflow_sm_provider.exceptions import ConfigValidationError, JobNameConflictError, SageMakerProviderError
+from airflow_sm_provider.hooks.mixin import SageMakerHookMixin
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
 
-
-class SageMakerCreateModelOperator(BaseOperator):
+class SageMakerCreateModelOperator(SageMakerHookMixin, BaseOperator):
     """Create a SageMaker model from a Completed training job's ModelArtifacts.
 
     Idempotent: without ``model_name`` the name is derived from the task instance, and a retry
@@ -79,18 +77,13 @@ class SageMakerCreateModelOperator(BaseOperator):
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
 
-    @cached_property
-    def hook(self) -> SageMakerHook:
-        from airflow_sm_provider.hooks.sagemaker import SageMakerHook
-
-        return SageMakerHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name)
-
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_sm_provider.transient import is_not_found
         from airflow_sm_provider.validation.shape import shape_problems
 
         identity = naming.TaskIdentity.from_context(context)
         name = self.model_name or naming.base_name(identity, 63)
+        self.log.info("SageMaker model %s via %s", name, self.hook.describe_target())
         job = self.hook.describe_training_job(self.training_job_name)
         artifacts = (job.get("ModelArtifacts") or {}).get("S3ModelArtifacts")
         if job["TrainingJobStatus"] != "Completed" or not artifacts:
@@ -113,7 +106,7 @@ class SageMakerCreateModelOperator(BaseOperator):
         }
         if self.vpc_config:
             request["VpcConfig"] = dict(self.vpc_config)
-        problems = shape_problems(request, "CreateModel")
+        problems = shape_problems(request, "CreateModel", local_endpoint=not self.hook.is_aws())
         if problems:
             raise ConfigValidationError(problems[0].field, problems[0].rule)
 

@@ -71,7 +71,7 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
             }
         return normalize_training_request(request)
 
-    def validate_request(self, request: dict[str, Any]) -> None:
+    def validate_request(self, request: dict[str, Any], *, local_endpoint: bool) -> None:
         from airflow_sm_provider.validation import validate_training_request
 
-        validate_training_request(request)
+        validate_training_request(request, local_endpoint=local_endpoint)

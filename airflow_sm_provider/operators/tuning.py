@@ -37,7 +37,7 @@ class SageMakerTuningOperator(SageMakerJobOperator):
 
         return normalize_tuning_request(render_request(self.config))
 
-    def validate_request(self, request: dict[str, Any]) -> None:
+    def validate_request(self, request: dict[str, Any], *, local_endpoint: bool) -> None:
         from airflow_sm_provider.validation import validate_tuning_request
 
-        validate_tuning_request(request)
+        validate_tuning_request(request, local_endpoint=local_endpoint)

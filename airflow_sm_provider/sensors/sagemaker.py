@@ -71,7 +71,10 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         return timeout.total_seconds() if isinstance(timeout, timedelta) else float(timeout)
 
     def execute(self, context: Context) -> Any:
-        persist_job_link(context, self.kind, self.job_name, self.hook.region_name)
+        self.log.info(
+            "Waiting on SageMaker %s %s via %s", self.kind.label, self.job_name, self.hook.describe_target()
+        )
+        persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
         if not self.deferrable:
             try:
                 return super().execute(context)
@@ -103,6 +106,7 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
         results.raise_for_event(event, timeout_error=AirflowSensorTimeout)
         description = self.hook.describe(self.kind, self.job_name)
         return results.publish(self.kind, self.hook, context, description)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import types
+
 import pytest
 
 from airflow_sm_provider.links.sagemaker import (
@@ -44,9 +46,19 @@ def test_urls_are_region_and_partition_aware(region, host):
     ],
 )
 def test_links_read_the_job_the_task_recorded(mocker, link, kind, expected):
-    get_value = mocker.patch(
-        "airflow.sdk.execution_time.xcom.XCom.get_value",
-        return_value={"kind": kind, "job_name": "job", "region_name": "us-east-1"},
+    from airflow_sm_provider.jobs import KINDS
+    from airflow_sm_provider.links.sagemaker import persist_job_link
+
+    task, ti = types.SimpleNamespace(), mocker.Mock()
+    persist_job_link(task, {"ti": ti}, KINDS[kind], "job", "us-east-1")
+    assert link.get_link(operator=task, ti_key="ti") == expected
+    ti.xcom_push.assert_called_once_with(
+        key="sagemaker_job", value={"kind": kind, "job_name": "job", "region_name": "us-east-1"}
     )
-    assert link.get_link(operator=None, ti_key="ti") == expected
-    assert get_value.call_args.kwargs["key"] == "sagemaker_job"
+
+
+@pytest.mark.parametrize("link", [SageMakerTrainingJobLink(), SageMakerTuningJobLink()])
+def test_a_task_that_failed_before_it_had_a_job_shows_no_link_and_reads_no_xcom(mocker, link):
+    get_value = mocker.patch("airflow.sdk.execution_time.xcom.XCom.get_value")
+    assert link.get_link(operator=types.SimpleNamespace(), ti_key="ti") == ""
+    get_value.assert_not_called()

@@ -69,3 +69,44 @@ def test_triggers_shared_client_is_aiobotocore_with_the_same_endpoint_and_retrie
 def test_hook_is_the_aws_connection_type(monkeypatch):
     assert SageMakerHook.conn_type == "aws"
     assert isinstance(connection(monkeypatch).config, Config)
+
+
+def test_a_mistyped_connection_fails_naming_it_instead_of_using_the_machines_credentials(monkeypatch):
+    from airflow_sm_provider.exceptions import AwsConnectionError
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAREALMACHINEKEY00")  # what the old fallback would use
+    with pytest.raises(AwsConnectionError, match="'aws_prod_typo' \\(aws_conn_id\\) does not exist"):
+        SageMakerHook(aws_conn_id="aws_prod_typo").describe_target()
+
+
+def test_a_missing_aws_default_falls_back_to_the_default_chain_and_says_so(monkeypatch, capsys):
+    monkeypatch.delenv("AIRFLOW_CONN_AWS_DEFAULT", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
+    target = SageMakerHook(aws_conn_id="aws_default").describe_target()
+    assert target == (
+        "connection 'aws_default', region eu-central-1, "
+        "endpoint https://api.sagemaker.eu-central-1.amazonaws.com (AWS)"
+    )
+    said = [line for line in capsys.readouterr().out.splitlines() if "default credential chain" in line]
+    assert len(said) == 1 and "[info" in said[0]
+    assert "Unable to find AWS Connection" not in capsys.readouterr().out
+
+
+def test_a_connection_without_a_region_fails_before_any_call(monkeypatch):
+    from airflow_sm_provider.exceptions import AwsConnectionError
+
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SM_NOREGION", json.dumps({"conn_type": "aws", "login": "a", "password": "b"})
+    )
+    with pytest.raises(AwsConnectionError, match="No AWS region for connection 'sm_noregion'"):
+        SageMakerHook(aws_conn_id="sm_noregion").describe_target()
+
+
+def test_the_target_names_a_local_endpoint_as_not_aws_and_never_shows_credentials(monkeypatch):
+    hook = connection(monkeypatch, endpoint_url="http://127.0.0.1:8123")
+    target = hook.describe_target()
+    assert target == "connection 'sm_test', region eu-west-1, endpoint http://127.0.0.1:8123 (not AWS)"
+    assert "AKIDEXAMPLE" not in target and "secret-value" not in target
+    assert hook.is_aws() is False

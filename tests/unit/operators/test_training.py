@@ -444,3 +444,23 @@ def test_the_amazon_providers_training_arguments_are_accepted():
     }
     Incumbent(task_id="incumbent", **kwargs)  # the same call both ways
     assert operator(**kwargs).action_if_job_exists == "timestamp"
+
+
+def test_a_missing_connection_fails_before_validation_or_any_api_call(sagemaker_stub):
+    from airflow_sm_provider.exceptions import AwsConnectionError
+
+    with pytest.raises(AwsConnectionError, match="'aws_typo'"):
+        operator(aws_conn_id="aws_typo").execute(context())
+    # the Stubber has no responses queued: any call would have raised a different error
+
+
+def test_the_first_log_line_says_where_the_job_goes(sagemaker_stub, capsys):
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
+    operator().execute(context())
+    ours = [line for line in capsys.readouterr().out.splitlines() if "airflow_sm_provider.operators" in line]
+    assert "SageMaker training job via connection 'aws_default', region us-east-1, endpoint " in ours[1]
