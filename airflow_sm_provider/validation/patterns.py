@@ -109,8 +109,8 @@ def _character_class(pattern: str, start: int) -> tuple[str, int]:
         body.append(inside)
         if alternative:
             alternatives.append(alternative)
-    if index >= len(pattern):
-        raise UnsupportedPattern("unterminated class")
+    if index >= len(pattern) or not body:
+        raise UnsupportedPattern("unterminated or empty class")
     inner = "".join(body)
     plain = f"[{'^' if negated else ''}{inner}]" if inner else ""
     if not alternatives:
