@@ -65,7 +65,7 @@ class LocalBackend:
         account_id: str = DEFAULT_ACCOUNT,
         stop_grace: float = 5.0,
     ) -> None:
-        self.home = Path(home)
+        self.home = Path(home).absolute()  # every path derived from it is absolute too
         self.region = region
         self.account_id = account_id
         self.store = Store(self.home)

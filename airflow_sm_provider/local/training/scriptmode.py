@@ -63,9 +63,13 @@ def _env_json(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Layout:
-    """Paths of one job's ``/opt/ml`` equivalent."""
+    """Paths of one job's ``/opt/ml`` equivalent; ``root`` is made absolute, because the script
+    runs from its code directory and every ``SM_*`` path must name the same place from there."""
 
     root: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(os.path.abspath(self.root)))
 
     @property
     def input(self) -> Path:

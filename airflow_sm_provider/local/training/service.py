@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import shutil
 import threading
 from collections.abc import Callable
@@ -68,7 +69,8 @@ class TrainingService:
         self.region = region
         self.account_id = account_id
         self.stop_grace = stop_grace
-        self.jobs_dir = store.home / "jobs"
+        # absolute once, at start: scripts run from their code directory, not from ours
+        self.jobs_dir = Path(os.path.abspath(store.home / "jobs"))
         self._cond = threading.Condition()
         self._jobs: dict[str, TrainingJob] = {}
         self._taken: set[str] = set()
