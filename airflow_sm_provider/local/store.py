@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from airflow_sm_provider.local import home as private
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS training_jobs (
@@ -61,13 +64,17 @@ class StoreClosed(RuntimeError):
 class Store:
     """The backend's tables in ``<home>/state.db``.
 
-    :param home: the backend's home directory; created if missing.
+    :param home: the backend's home directory; created if missing, made private (0700), with
+        ``state.db`` (and its WAL files) 0600: it holds every job's ``Environment``.
     """
 
     def __init__(self, home: Path) -> None:
-        self.home = Path(home)
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.path = self.home / "state.db"
+        self.home = private.prepare(Path(home))
+        self.path = private.private_file(self.home / "state.db")
+        for companion in ("-wal", "-shm", "-journal"):  # SQLite gives new ones the database's mode
+            path = self.path.with_name(self.path.name + companion)
+            if path.exists():
+                os.chmod(path, private.FILE_MODE)
         self._conn = connect(self.path)
         self._lock = threading.Lock()
         self._closed = False
