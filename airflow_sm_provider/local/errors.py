@@ -7,7 +7,13 @@ and the HTTP status the real service answers with::
      ├── ValidationError        ValidationException, 400
      ├── ResourceNotFound       ResourceNotFound, 400
      ├── ResourceInUse          ResourceInUse, 400 (duplicate name, wrong state)
-     └── UnknownOperation       UnknownOperationException, 400
+     ├── UnknownOperation       UnknownOperationException, 400
+     ├── AccessDenied           AccessDeniedException, 403 (a Host not of this server, an Origin)
+     └── AuthenticationError    400, as SageMaker and other AWS JSON 1.1 services answer
+          ├── MissingAuthenticationToken   MissingAuthenticationTokenException
+          ├── IncompleteSignature          IncompleteSignatureException (malformed Authorization)
+          ├── InvalidSignature             InvalidSignatureException (scope, clock skew, signature)
+          └── UnrecognizedClient           UnrecognizedClientException (unknown access key)
 """
 
 from __future__ import annotations
@@ -45,3 +51,36 @@ class ResourceInUse(LocalServiceError):
 class UnknownOperation(LocalServiceError):
     code = "UnknownOperationException"
     status = 400
+
+
+class AccessDenied(LocalServiceError):
+    code = "AccessDeniedException"
+    status = 403
+
+
+class AuthenticationError(LocalServiceError):
+    """A request whose AWS Signature Version 4 is missing or wrong."""
+
+    status = 400
+
+
+class MissingAuthenticationToken(AuthenticationError):
+    code = "MissingAuthenticationTokenException"
+
+    def __init__(self, message: str = "Request is missing Authentication Token") -> None:
+        super().__init__(message)
+
+
+class IncompleteSignature(AuthenticationError):
+    code = "IncompleteSignatureException"
+
+
+class InvalidSignature(AuthenticationError):
+    code = "InvalidSignatureException"
+
+
+class UnrecognizedClient(AuthenticationError):
+    code = "UnrecognizedClientException"
+
+    def __init__(self, message: str = "The security token included in the request is invalid.") -> None:
+        super().__init__(message)
