@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airflow_sm_provider.local.training import storage
+from airflow_sm_provider.local.training import storage, toolkit
 
 HOST = "algo-1"
 PROGRAM = "sagemaker_program"
@@ -54,11 +54,6 @@ def cli_value(value: Any) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k}={v}" for k, v in sorted(value.items()))
     return "" if value is None else str(value)
-
-
-def _env_json(value: Any) -> str:
-    """JSON the way the toolkit writes ``SM_*`` variables: sorted keys, no spaces."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -131,39 +126,12 @@ class Layout:
             path.mkdir(parents=True, exist_ok=True)
 
 
-def resource_config(request: dict) -> dict[str, Any]:
-    instance_type = (request.get("ResourceConfig") or {}).get("InstanceType", "local")
-    return {
-        "current_host": HOST,
-        "current_instance_type": instance_type,
-        "current_group_name": "homogeneousCluster",
-        "hosts": [HOST],
-        "instance_groups": [
-            {"instance_group_name": "homogeneousCluster", "instance_type": instance_type, "hosts": [HOST]}
-        ],
-        "network_interface_name": "eth0",
-    }
-
-
-def input_data_config(request: dict) -> dict[str, Any]:
-    mode = (request.get("AlgorithmSpecification") or {}).get("TrainingInputMode", "File")
-    out = {}
-    for channel in request.get("InputDataConfig") or []:
-        s3 = (channel.get("DataSource") or {}).get("S3DataSource") or {}
-        out[channel["ChannelName"]] = {
-            "TrainingInputMode": channel.get("InputMode", mode),
-            "S3DistributionType": s3.get("S3DataDistributionType", "FullyReplicated"),
-            "RecordWrapperType": channel.get("RecordWrapperType", "None"),
-        }
-    return out
-
-
 def write_config(layout: Layout, request: dict) -> None:
     """input/config/{hyperparameters,resourceconfig,inputdataconfig}.json as SageMaker writes them."""
     files = {
         "hyperparameters.json": request.get("HyperParameters") or {},
-        "resourceconfig.json": resource_config(request),
-        "inputdataconfig.json": input_data_config(request),
+        "resourceconfig.json": toolkit.resource_config(request, HOST),
+        "inputdataconfig.json": toolkit.input_data_config(request),
     }
     for name, content in files.items():
         (layout.config / name).write_text(json.dumps(content, indent=2))
@@ -208,67 +176,35 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
     decoded = {key: decode(value) for key, value in user_hps.items()}
     for key in sorted(decoded):  # the toolkit passes them sorted by name
         args += [f"--{key}", cli_value(decoded[key])]
-    channels = sorted(c["ChannelName"] for c in request.get("InputDataConfig") or [])
     module_dir = unquote(hyperparameters.get(SUBMIT_DIR, "")) or str(layout.code)
     interpreter = ["/bin/sh"] if entry.endswith(".sh") else [sys.executable]
-    module_name = entry.removesuffix(".py")
-    training_env = {
-        "job_name": name,
-        "current_host": HOST,
-        "hosts": [HOST],
-        "master_hostname": HOST,
-        "is_master": True,
-        "network_interface_name": "eth0",
-        "hyperparameters": decoded,
-        "channel_input_dirs": {c: str(layout.data / c) for c in channels},
-        "input_data_config": input_data_config(request),
-        "resource_config": resource_config(request),
-        "model_dir": str(layout.model),
-        "input_dir": str(layout.input),
-        "input_config_dir": str(layout.config),
-        "output_dir": str(layout.output),
-        "output_data_dir": str(layout.output_data),
-        "output_intermediate_dir": str(layout.output / "intermediate"),
-        "num_cpus": os.cpu_count() or 1,
-        "num_gpus": 0,
-        "module_name": module_name,
-        "module_dir": module_dir,
-        "user_entry_point": entry,
-        "log_level": 20,
-    }
+    paths = toolkit.Paths(
+        model=layout.model,
+        input=layout.input,
+        config=layout.config,
+        data=layout.data,
+        output=layout.output,
+        output_data=layout.output_data,
+        intermediate=layout.output / "intermediate",
+    )
+    training_env = toolkit.training_env(
+        request,
+        name=name,
+        host=HOST,
+        paths=paths,
+        hyperparameters=decoded,
+        entry=entry,
+        module_dir=module_dir,
+    )
     env = dict(os.environ)
+    env.update(toolkit.environment(training_env, args))
     env.update(
         {
             "PYTHONUNBUFFERED": "1",  # metrics must reach us as they are printed
             "TRAINING_JOB_NAME": name,
             "TRAINING_JOB_ARN": arn,
-            "SM_CURRENT_HOST": HOST,
-            "SM_HOSTS": _env_json([HOST]),
-            "SM_NETWORK_INTERFACE_NAME": "eth0",
-            "SM_MODEL_DIR": str(layout.model),
-            "SM_INPUT_DIR": str(layout.input),
-            "SM_INPUT_CONFIG_DIR": str(layout.config),
-            "SM_OUTPUT_DIR": str(layout.output),
-            "SM_OUTPUT_DATA_DIR": str(layout.output_data),
-            "SM_OUTPUT_INTERMEDIATE_DIR": str(layout.output / "intermediate"),
             "SM_CHECKPOINT_DIR": str(layout.checkpoints(request)),
-            "SM_CHANNELS": _env_json(channels),
-            "SM_HPS": _env_json(decoded),
-            "SM_USER_ARGS": _env_json(args),
-            "SM_USER_ENTRY_POINT": entry,
-            "SM_MODULE_NAME": module_name,
-            "SM_MODULE_DIR": module_dir,
-            "SM_NUM_CPUS": str(training_env["num_cpus"]),
-            "SM_NUM_GPUS": "0",
-            "SM_LOG_LEVEL": "20",
-            "SM_RESOURCE_CONFIG": _env_json(training_env["resource_config"]),
-            "SM_INPUT_DATA_CONFIG": _env_json(training_env["input_data_config"]),
-            "SM_TRAINING_ENV": _env_json(training_env),
         }
     )
-    for channel in channels:
-        env[f"SM_CHANNEL_{channel.upper()}"] = str(layout.data / channel)
-    for key, value in decoded.items():
-        env[f"SM_HP_{key.upper()}"] = value if isinstance(value, str) else _env_json(value)
     env.update(request.get("Environment") or {})
     return Command(argv=[*interpreter, entry, *args], env=env, cwd=layout.code)
