@@ -34,6 +34,14 @@ CREATE TABLE IF NOT EXISTS models (
     name TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS model_package_groups (
+    name TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS model_packages (
+    arn TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tags (
     arn TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -130,6 +138,51 @@ class Store:
     def load_models(self) -> list[dict[str, Any]]:
         with self._use() as conn:
             rows = conn.execute("SELECT doc FROM models ORDER BY rowid").fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    # model package groups and versions -------------------------------------------------------
+    def save_model_package_group(self, doc: dict[str, Any]) -> None:
+        """Insert or update a group, keyed by its lowercased name (as its ARN spells it)."""
+        with self._use() as conn:
+            conn.execute(
+                "INSERT INTO model_package_groups (name, doc) VALUES (?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
+                (doc["name"].lower(), _dumps(doc)),
+            )
+
+    def delete_model_package_group(self, name: str) -> None:
+        with self._use() as conn:
+            conn.execute("DELETE FROM model_package_groups WHERE name = ?", (name.lower(),))
+
+    def load_model_package_groups(self) -> list[dict[str, Any]]:
+        with self._use() as conn:
+            rows = conn.execute("SELECT doc FROM model_package_groups ORDER BY rowid").fetchall()
+        return [json.loads(doc) for (doc,) in rows]
+
+    def save_model_package(self, doc: dict[str, Any], group: dict[str, Any] | None = None) -> None:
+        """Insert or update a package and, in the same transaction, its group (a new version
+        moves the group's last version number)."""
+        with self._use() as conn, conn:  # the inner ``conn`` commits the transaction
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO model_packages (arn, doc) VALUES (?, ?) "
+                "ON CONFLICT(arn) DO UPDATE SET doc = excluded.doc",
+                (doc["arn"], _dumps(doc)),
+            )
+            if group is not None:
+                conn.execute(
+                    "INSERT INTO model_package_groups (name, doc) VALUES (?, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET doc = excluded.doc",
+                    (group["name"].lower(), _dumps(group)),
+                )
+
+    def delete_model_package(self, arn: str) -> None:
+        with self._use() as conn:
+            conn.execute("DELETE FROM model_packages WHERE arn = ?", (arn,))
+
+    def load_model_packages(self) -> list[dict[str, Any]]:
+        with self._use() as conn:
+            rows = conn.execute("SELECT doc FROM model_packages ORDER BY rowid").fetchall()
         return [json.loads(doc) for (doc,) in rows]
 
     # tags ------------------------------------------------------------------------------------
