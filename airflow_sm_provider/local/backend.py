@@ -16,6 +16,7 @@ from typing import Any
 
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, kind_of, make_arn
 from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.registry.model_packages import ModelPackageRegistry
 from airflow_sm_provider.local.registry.models import ModelRegistry
 from airflow_sm_provider.local.registry.tags import Tags
 from airflow_sm_provider.local.store import Store
@@ -73,9 +74,13 @@ class LocalBackend:
             self.store, region=region, account_id=account_id, stop_grace=stop_grace
         )
         self.models = ModelRegistry(self.store, lambda r, n: make_arn(r, account_id, "model", n))
+        self.model_packages = ModelPackageRegistry(
+            self.store, lambda r, kind, name: make_arn(r, account_id, kind, name)
+        )
         self.tags = Tags(self.store, self._arn_exists)
         self.training.recover()
         self.models.recover()
+        self.model_packages.recover()
         self._closed = False
         # optuna takes seconds to import: load the engine in the background so the server answers
         # training requests at once; tuning requests wait for it (see ``tuning``).
@@ -108,6 +113,8 @@ class LocalBackend:
             return self.training.arn_exists(arn)
         if kind == "model":
             return self.models.arn_exists(arn)
+        if kind in ("model-package", "model-package-group"):
+            return self.model_packages.arn_exists(arn)
         return None
 
     def close(self) -> None:

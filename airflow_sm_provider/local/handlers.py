@@ -87,6 +87,54 @@ def delete_model(backend: LocalBackend, params: dict[str, Any], region: str) -> 
     backend.models.delete(params["ModelName"])
 
 
+# model registry: package groups and versioned packages ------------------------------------------
+@handles("CreateModelPackageGroup")
+def create_model_package_group(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"ModelPackageGroupArn": backend.model_packages.create_group(params, region)}
+
+
+@handles("DescribeModelPackageGroup")
+def describe_model_package_group(
+    backend: LocalBackend, params: dict[str, Any], region: str
+) -> dict[str, Any]:
+    return backend.model_packages.describe_group(params["ModelPackageGroupName"])
+
+
+@handles("ListModelPackageGroups")
+def list_model_package_groups(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.model_packages.list_groups(params)
+
+
+@handles("DeleteModelPackageGroup")
+def delete_model_package_group(backend: LocalBackend, params: dict[str, Any], region: str) -> None:
+    backend.model_packages.delete_group(params["ModelPackageGroupName"])
+
+
+@handles("CreateModelPackage")
+def create_model_package(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"ModelPackageArn": backend.model_packages.create_package(params, region)}
+
+
+@handles("DescribeModelPackage")
+def describe_model_package(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.model_packages.describe_package(params["ModelPackageName"])
+
+
+@handles("ListModelPackages")
+def list_model_packages(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return backend.model_packages.list_packages(params)
+
+
+@handles("UpdateModelPackage")
+def update_model_package(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:
+    return {"ModelPackageArn": backend.model_packages.update_package(params)}
+
+
+@handles("DeleteModelPackage")
+def delete_model_package(backend: LocalBackend, params: dict[str, Any], region: str) -> None:
+    backend.model_packages.delete_package(params["ModelPackageName"])
+
+
 # tags ------------------------------------------------------------------------------------------
 @handles("AddTags")
 def add_tags(backend: LocalBackend, params: dict[str, Any], region: str) -> dict[str, Any]:

@@ -7,6 +7,8 @@ SageMaker's rules, from botocore's service model (``MaxResults`` ranges) and the
     ListTrainingJobs                             1..100      10 (the service's; undocumented)
     ListHyperParameterTuningJobs                 1..100      10 (documented)
     ListTrainingJobsForHyperParameterTuningJob   1..100      10 (documented)
+    ListModelPackageGroups                       1..100      10 (the service's; undocumented)
+    ListModelPackages                            1..100      10 (the service's; undocumented)
     ListTags                                     50..        50 (a resource has at most 50 tags)
 
 A ``MaxResults`` outside its range is a ValidationException, as the service answers (botocore's
@@ -69,6 +71,8 @@ PAGE_SIZES: dict[str, PageSize] = {
     "ListTrainingJobs": PageSize(default=10),
     "ListHyperParameterTuningJobs": PageSize(default=10),
     "ListTrainingJobsForHyperParameterTuningJob": PageSize(default=10),
+    "ListModelPackageGroups": PageSize(default=10),
+    "ListModelPackages": PageSize(default=10),
     "ListTags": PageSize(default=50, minimum=50, maximum=None),
 }
 
