@@ -63,6 +63,31 @@ def test_every_operation_response_fits_botocore_output_shape(
     sm_client.create_model(ModelName="shape-model", PrimaryContainer={"Image": "img"})
     sm_client.describe_model(ModelName="shape-model")
     sm_client.delete_model(ModelName="shape-model")
+    sm_client.create_model_package_group(
+        ModelPackageGroupName="shape-group", ModelPackageGroupDescription="d"
+    )
+    sm_client.describe_model_package_group(ModelPackageGroupName="shape-group")
+    sm_client.list_model_package_groups()
+    package = sm_client.create_model_package(
+        ModelPackageGroupName="shape-group",
+        ModelPackageDescription="v1",
+        InferenceSpecification={
+            "Containers": [{"Image": "img", "ModelDataUrl": "s3://b/model.tar.gz"}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelMetrics={
+            "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": "s3://b/e"}}
+        },
+        CustomerMetadataProperties={"k": "v"},
+    )["ModelPackageArn"]
+    sm_client.update_model_package(
+        ModelPackageArn=package, ModelApprovalStatus="Approved", ApprovalDescription="ok"
+    )
+    sm_client.describe_model_package(ModelPackageName=package)
+    sm_client.list_model_packages(ModelPackageGroupName="shape-group")
+    sm_client.delete_model_package(ModelPackageName=package)
+    sm_client.delete_model_package_group(ModelPackageGroupName="shape-group")
 
     try:
         from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
