@@ -7,6 +7,7 @@ kind of job it handles: the kind's row says how to build its result and side key
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider.exceptions import (
@@ -21,6 +22,22 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
     from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+
+
+#: ``default``: DESIGN.md's contract. ``amazon``: the amazon provider's ``{"Training": describe}`` /
+#: ``{"Tuning": describe}``, for DAGs migrating from it (datetimes as ISO 8601 strings).
+XCOM_FORMATS = ("default", "amazon")
+
+
+def json_safe(value: Any) -> Any:
+    """A Describe* response with every datetime as an ISO 8601 string, everything else as is."""
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items() if key != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
 
 
 def raise_for_failure(kind: JobKind, description: dict[str, Any]) -> None:
@@ -66,15 +83,28 @@ def result_of(kind: JobKind, hook: SageMakerHook, description: dict[str, Any]) -
 
 
 def publish(
-    kind: JobKind, hook: SageMakerHook, context: Context, description: dict[str, Any]
+    kind: JobKind,
+    hook: SageMakerHook,
+    context: Context,
+    description: dict[str, Any],
+    *,
+    xcom_format: str = "default",
 ) -> dict[str, Any]:
-    """Build the result, push its side keys; the caller returns it as ``return_value``."""
+    """Build the result and push its side keys; the caller returns what this returns as ``return_value``."""
     result = result_of(kind, hook, description)
     for key, value in kind.side_xcom(result).items():
         context["ti"].xcom_push(key=key, value=value)
-    return result
+    return _formatted(kind, result, description, xcom_format)
 
 
-def summary(kind: JobKind, description: dict[str, Any]) -> dict[str, Any]:
+def summary(kind: JobKind, description: dict[str, Any], *, xcom_format: str = "default") -> dict[str, Any]:
     """The result shape for a job that is still running (``wait_for_completion=False``)."""
-    return kind.result(description, None)
+    return _formatted(kind, kind.result(description, None), description, xcom_format)
+
+
+def _formatted(
+    kind: JobKind, result: dict[str, Any], description: dict[str, Any], xcom_format: str
+) -> dict[str, Any]:
+    if xcom_format == "amazon":
+        return {kind.amazon_xcom_key: json_safe(description)}
+    return result

@@ -95,6 +95,7 @@ class SageMakerHook(AwsBaseHook):
         """
         from botocore.exceptions import NoRegionError
 
+        self.conn_config  # noqa: B018 - resolving the connection is the check that it exists
         try:
             meta = self.conn.meta
         except NoRegionError as err:

@@ -40,6 +40,8 @@ class JobKind:
     :param trigger: Classpath of the trigger that watches this kind (a literal, as the triggerer
         imports it by name).
     :param console_fragment: The job page's fragment in the SageMaker console URL.
+    :param amazon_xcom_key: The key the amazon provider's operator wraps the Describe* response in
+        (its ``return_value``), for ``xcom_format="amazon"``.
     :param summary_settles_success: A List* summary that says Completed is the whole verdict
         (no Describe needed before reporting success).
     :param progress: One line summarising a Describe* response; logged whenever it changes.
@@ -65,6 +67,7 @@ class JobKind:
     statuses: Mapping[str, Outcome]
     trigger: str
     console_fragment: str
+    amazon_xcom_key: str
     summary_settles_success: bool
     progress: Callable[[Description], str]
     result: Callable[[Description, Description | None], dict[str, Any]]

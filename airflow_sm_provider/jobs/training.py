@@ -56,6 +56,7 @@ TRAINING = JobKind(
         "Deleting": Outcome.FAILED,
     },
     trigger="airflow_sm_provider.triggers.sagemaker.SageMakerTrainingTrigger",
+    amazon_xcom_key="Training",
     console_fragment="jobs",
     # A completed training job's summary is its verdict; its result is re-described on resume.
     summary_settles_success=True,

@@ -69,6 +69,17 @@ def tuning_result(description: Description, best_description: Description | None
     }
 
 
+def is_tuning_result(value: Any) -> bool:
+    """Whether ``value`` is a tuning task's ``return_value`` (DESIGN.md's contract)."""
+    return isinstance(value, dict) and {"tuning_job_name", "best_training_job"} <= value.keys()
+
+
+def tuned_hyperparameters_of(result: dict[str, Any]) -> dict[str, str] | None:
+    """The best training job's tuned hyperparameters in a tuning ``return_value``; ``None`` without one."""
+    best = result.get("best_training_job")
+    return dict(best["tuned_hyperparameters"]) if best else None
+
+
 def tuning_side_xcom(result: dict[str, Any]) -> dict[str, Any]:
     """``tuned_hyperparameters`` and ``best_training_job_name``, for the next task to pull."""
     best = result.get("best_training_job")
@@ -100,6 +111,7 @@ TUNING = JobKind(
         "DeleteFailed": Outcome.FAILED,
     },
     trigger="airflow_sm_provider.triggers.sagemaker.SageMakerTuningTrigger",
+    amazon_xcom_key="Tuning",
     console_fragment="hyper-tuning-jobs",
     # A summary has no best training job: a completed tuning job is Described before success.
     summary_settles_success=False,

@@ -22,7 +22,7 @@ from airflow_sm_provider.links.sagemaker import job_url, persist_job_link
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-ACTIONS_IF_JOB_EXISTS = ("fail", "timestamp")
+ACTIONS_IF_JOB_EXISTS = ("fail", "timestamp", "increment")
 
 
 class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
@@ -45,6 +45,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         action_if_job_exists: str = "fail",
         stop_job_on_kill: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        xcom_format: str = "default",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -52,6 +53,9 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             raise ValueError(
                 f"action_if_job_exists must be one of {ACTIONS_IF_JOB_EXISTS}, got {action_if_job_exists!r}"
             )
+        if xcom_format not in results.XCOM_FORMATS:
+            raise ValueError(f"xcom_format must be one of {results.XCOM_FORMATS}, got {xcom_format!r}")
+        self.xcom_format = xcom_format
         self.config = config
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
@@ -96,9 +100,9 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
 
         if classify(self.kind, description).outcome is Outcome.SUCCEEDED:
             self.log.info("%s %s already completed: reusing its result", self.kind.label, name)
-            return results.publish(self.kind, self.hook, context, description)
+            return results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
         if not self.wait_for_completion:
-            return results.summary(self.kind, description)
+            return results.summary(self.kind, description, xcom_format=self.xcom_format)
         if self.deferrable:
             waiting.defer(
                 self,
@@ -119,7 +123,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             limit_name="max_ingestion_time",
             on_timeout=JobTimeoutError,
         )
-        return results.publish(self.kind, self.hook, context, description)
+        return results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail with its message or publish the job's result."""
@@ -127,7 +131,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         if self.job_name:
             persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
         description = self.hook.describe(self.kind, results.raise_for_event(event)["job_name"])
-        return results.publish(self.kind, self.hook, context, description)
+        return results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
 
     def on_kill(self) -> None:
         if not (self.stop_job_on_kill and self.job_name):
@@ -195,14 +199,27 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             return self._create(request, self._fresh_name(name), identity)
         if self.action_if_job_exists == "timestamp":
             return self._create(request, self._fresh_name(name), identity)
+        if self.action_if_job_exists == "increment":
+            return self._create(request, self._next_numbered_name(name), identity)
         raise JobNameConflictError(
             f"A SageMaker {self.kind.label} named {name!r} already exists and was not started by this task "
             f"instance. Choose another name, leave the name out of config to get a deterministic one, or set "
-            f'action_if_job_exists="timestamp" to append a timestamp.'
+            f'action_if_job_exists="timestamp" (or "increment") to make the name unique.'
         )
 
     def _fresh_name(self, name: str) -> str:
         suffix = f"-{int(time.time())}"
+        return name[: self.kind.max_name_length - len(suffix)].rstrip("-") + suffix
+
+    def _next_numbered_name(self, name: str) -> str:
+        """``name-N`` with N one more than the highest number any job named ``name-<number>`` has."""
+        response = self.hook.list_jobs(self.kind, NameContains=name, MaxResults=100)
+        taken = [
+            int(suffix)
+            for summary in response.get(self.kind.list_key, [])
+            if (suffix := summary[self.kind.name_key].removeprefix(f"{name}-")).isdigit()
+        ]
+        suffix = f"-{max(taken, default=0) + 1}"
         return name[: self.kind.max_name_length - len(suffix)].rstrip("-") + suffix
 
     def _settled(self, description: dict[str, Any]) -> dict[str, Any]:

@@ -79,7 +79,7 @@ class SageMakerCreateModelOperator(SageMakerHookMixin, BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         from airflow_sm_provider.transient import is_not_found
-        from airflow_sm_provider.validation.shape import shape_problems
+        from airflow_sm_provider.validation import validate_model_request
 
         identity = naming.TaskIdentity.from_context(context)
         name = self.model_name or naming.base_name(identity, 63)
@@ -91,8 +91,16 @@ class SageMakerCreateModelOperator(SageMakerHookMixin, BaseOperator):
                 f"Training job {self.training_job_name} is {job['TrainingJobStatus']} with no model "
                 "artifacts; a model needs a Completed training job"
             )
+        algorithm = job.get("AlgorithmSpecification") or {}
+        image = self.image_uri or algorithm.get("TrainingImage")
+        if not image:  # trained by an algorithm resource: its inference image is not on the job
+            raise ConfigValidationError(
+                "image_uri",
+                f"required: training job {self.training_job_name} ran algorithm "
+                f"{algorithm.get('AlgorithmName')!r} and has no TrainingImage to default to",
+            )
         container: dict[str, Any] = {
-            "Image": self.image_uri or job["AlgorithmSpecification"]["TrainingImage"],
+            "Image": image,
             "ModelDataUrl": artifacts,
         }
         if self.environment:
@@ -106,9 +114,7 @@ class SageMakerCreateModelOperator(SageMakerHookMixin, BaseOperator):
         }
         if self.vpc_config:
             request["VpcConfig"] = dict(self.vpc_config)
-        problems = shape_problems(request, "CreateModel", local_endpoint=not self.hook.is_aws())
-        if problems:
-            raise ConfigValidationError(problems[0].field, problems[0].rule)
+        validate_model_request(request, local_endpoint=not self.hook.is_aws())
 
         try:
             existing = self.hook.describe_model(name)

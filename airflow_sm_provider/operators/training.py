@@ -4,12 +4,34 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from airflow_sm_provider.exceptions import ConfigValidationError
 from airflow_sm_provider.jobs import TRAINING
 from airflow_sm_provider.links.sagemaker import SageMakerTrainingJobLink, SageMakerTrainingLogsLink
 from airflow_sm_provider.operators.base import SageMakerJobOperator
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
+
+
+def hyperparameters_from(value: Any) -> dict[str, Any]:
+    """``hyperparameters`` as given, or the tuned ones when given a tuning task's whole ``return_value``.
+
+    Airflow maps only over ``return_value``, so ``.expand(hyperparameters=tune.output)`` over a
+    mapped tuning task hands each training task a tuning result rather than its
+    ``tuned_hyperparameters`` key.
+    """
+    from airflow_sm_provider.jobs.tuning import is_tuning_result, tuned_hyperparameters_of
+
+    if not is_tuning_result(value):
+        return dict(value)
+    tuned = tuned_hyperparameters_of(value)
+    if tuned is None:
+        raise ConfigValidationError(
+            "hyperparameters",
+            f"the tuning result of {value['tuning_job_name']} has no best training job to take "
+            "tuned hyperparameters from",
+        )
+    return tuned
 
 
 class SageMakerTrainingOperator(SageMakerJobOperator):
@@ -23,15 +45,22 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
     :param config: The CreateTrainingJob request (as boto3 takes it) or a
         :class:`~airflow_sm_provider.specs.TrainingJobSpec`. Templated; never modified.
     :param hyperparameters: Merged over ``config["HyperParameters"]``, values stringified.
-        Templated, and may be an XComArg such as ``tune.output["tuned_hyperparameters"]``.
+        Templated, and may be an XComArg such as ``tune.output["tuned_hyperparameters"]``, or a
+        tuning task's whole ``return_value`` (its best job's tuned hyperparameters are taken):
+        ``.expand(hyperparameters=tune.output)`` feeds mapped training tasks from mapped tuning tasks.
     :param aws_conn_id: Airflow ``aws`` connection id.
     :param region_name: AWS region; the connection's by default.
     :param wait_for_completion: Wait for the job to finish (otherwise return once it started).
     :param check_interval: Seconds between status checks, in the worker or the triggerer.
     :param max_ingestion_time: Give up waiting after this many seconds (the job keeps running);
         ``None`` waits as long as the job runs.
-    :param action_if_job_exists: ``"fail"`` (default) when an explicit name belongs to a job this
-        task instance did not start; ``"timestamp"`` appends a timestamp instead.
+    :param action_if_job_exists: When an explicit name belongs to a job this task instance did not
+        start: ``"fail"`` (default), ``"timestamp"`` (append ``-<unix time>``) or ``"increment"``
+        (append ``-N``, one more than the highest such suffix). A job this task instance started is
+        always reattached to, whatever this says.
+    :param xcom_format: ``"default"`` (the contract in the README) or ``"amazon"`` (the amazon
+        provider's ``{"Training": <DescribeTrainingJob>}`` / ``{"Tuning": ...}``, datetimes as ISO
+        8601 strings), for DAGs migrating from it. Side keys are pushed either way.
     :param stop_job_on_kill: Stop the job when the task is killed (worker or triggerer).
     :param deferrable: Wait in the triggerer instead of holding a worker slot.
     :param print_log: Accepted for compatibility with the amazon provider; logs are linked, not copied.
@@ -67,7 +96,7 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
         if self.hyperparameters:
             request["HyperParameters"] = {
                 **(request.get("HyperParameters") or {}),
-                **dict(self.hyperparameters),
+                **hyperparameters_from(self.hyperparameters),
             }
         return normalize_training_request(request)
 
