@@ -50,3 +50,34 @@ def check_training_request(request: dict[str, Any]) -> None:
     if checkpoint:
         storage.check_uri(checkpoint, "CheckpointConfig.S3Uri")
     compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
+    check_job_settings(request)
+
+
+def check_job_settings(request: dict[str, Any]) -> None:
+    """The rules shared by a CreateTrainingJob request and a tuning job's training job
+    definition (whose trials the tuning job creates later, when a refusal would come too late)."""
+    check_algorithm(request.get("AlgorithmSpecification") or {})
+    check_instances(request.get("ResourceConfig") or {})
+
+
+def check_algorithm(spec: dict[str, Any]) -> None:
+    """TrainingImage or AlgorithmName, exactly one; algorithm resources do not exist locally."""
+    if spec.get("TrainingImage") and spec.get("AlgorithmName"):
+        raise ValidationError("AlgorithmSpecification: give TrainingImage or AlgorithmName, not both")
+    if spec.get("AlgorithmName"):
+        raise ValidationError(
+            f"AlgorithmSpecification.AlgorithmName {spec['AlgorithmName']!r}: the local backend has "
+            "no algorithm resources (CreateAlgorithm, AWS Marketplace); give the algorithm's "
+            "TrainingImage instead (SageMaker's built-in XGBoost image runs locally)"
+        )
+    if not spec.get("TrainingImage"):
+        raise ValidationError("AlgorithmSpecification: TrainingImage or AlgorithmName is required")
+
+
+def check_instances(resources: dict[str, Any]) -> None:
+    """At least one instance: InstanceCount 0 is only valid beside InstanceGroups."""
+    if not resources.get("InstanceGroups") and resources.get("InstanceCount", 1) < 1:
+        raise ValidationError(
+            "ResourceConfig.InstanceCount: a training job needs at least 1 instance (got "
+            f"{resources.get('InstanceCount')})"
+        )

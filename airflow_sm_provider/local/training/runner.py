@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import IO
 
 from airflow_sm_provider.local.times import utcnow
-from airflow_sm_provider.local.training import scriptmode, storage
+from airflow_sm_provider.local.training import artifacts, scriptmode, storage
 from airflow_sm_provider.local.training.metrics import MetricSeries
 
 log = logging.getLogger(__name__)
@@ -260,15 +260,8 @@ class Runner:
         return f"AlgorithmError: ExecuteUserScriptError: {how}\n{_tail(self._stderr_tail)}".rstrip()
 
     def _upload(self) -> None:
-        output = self.request["OutputDataConfig"]["S3OutputPath"]
-        prefix = storage.join(output, self.name, "output")
-        for directory, archive in (
-            (self.layout.model, "model.tar.gz"),
-            (self.layout.output_data, "output.tar.gz"),
-        ):
-            local = self.layout.output / archive
-            storage.pack(directory, local)
-            storage.upload_file(local, storage.join(prefix, archive))
+        layout = self.layout
+        artifacts.upload(self.request, self.name, [layout.model], [layout.output_data], layout.output)
         checkpoint_uri = (self.request.get("CheckpointConfig") or {}).get("S3Uri")
         if checkpoint_uri:
             storage.upload_tree(self.layout.checkpoints(self.request), checkpoint_uri)

@@ -26,7 +26,7 @@ from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, make
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.store import Store, StoreClosed
 from airflow_sm_provider.local.times import utcnow
-from airflow_sm_provider.local.training import scriptmode, storage
+from airflow_sm_provider.local.training import artifacts, scriptmode
 from airflow_sm_provider.local.training.job import MESSAGES, TrainingJob
 from airflow_sm_provider.local.training.metrics import MetricSeries, compile_definitions
 from airflow_sm_provider.local.training.rules import check_training_request
@@ -121,7 +121,7 @@ class TrainingService:
         name = request["TrainingJobName"]
         region = region or (region_of(tuning_job_arn) if tuning_job_arn else self.region)
         arn = make_arn(region, self.account_id, "training-job", name)
-        output = storage.join(request["OutputDataConfig"]["S3OutputPath"], name, "output", "model.tar.gz")
+        output = artifacts.model_uri(request, name)
         definitions = compile_definitions(
             (request.get("AlgorithmSpecification") or {}).get("MetricDefinitions")
         )

@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.training.rules import check_job_settings
 from airflow_sm_provider.local.tuning import strategies
 from airflow_sm_provider.local.tuning.space import SearchSpace, parse_space
 from airflow_sm_provider.local.tuning.trials import OBJECTIVE_HYPERPARAMETER, objective_of, ranges_of
@@ -51,6 +52,8 @@ def validate_create(request: dict[str, Any]) -> SearchSpace:
     config = request["HyperParameterTuningJobConfig"]
     definitions = definitions_of(request)
     _check_objectives(config, definitions)
+    for definition in definitions:
+        check_job_settings(definition)
     space = parse_space(definitions, [ranges_of(config, d) for d in definitions])
     for definition, dspace in zip(definitions, space.definitions, strict=True):
         static = definition.get("StaticHyperParameters") or {}
