@@ -7,6 +7,7 @@ and the HTTP status the real service answers with::
      ├── ValidationError        ValidationException, 400
      ├── ResourceNotFound       ResourceNotFound, 400
      ├── ResourceInUse          ResourceInUse, 400 (duplicate name, wrong state)
+     ├── Conflict               ConflictException, 400 (a model package group that still has versions)
      ├── UnknownOperation       UnknownOperationException, 400
      ├── AccessDenied           AccessDeniedException, 403 (a Host not of this server, an Origin)
      └── AuthenticationError    400, as SageMaker and other AWS JSON 1.1 services answer
@@ -45,6 +46,11 @@ class ResourceNotFound(LocalServiceError):
 
 class ResourceInUse(LocalServiceError):
     code = "ResourceInUse"
+    status = 400
+
+
+class Conflict(LocalServiceError):
+    code = "ConflictException"
     status = 400
 
 

@@ -23,12 +23,13 @@ nothing. Readers never wait for SQLite.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from airflow_sm_provider.local import listing
-from airflow_sm_provider.local.errors import LocalServiceError, ValidationError
+from airflow_sm_provider.local.errors import Conflict, ValidationError
 from airflow_sm_provider.local.registry.package_records import (
     ECHOED_PACKAGE_FIELDS,
     PENDING,
@@ -40,7 +41,7 @@ from airflow_sm_provider.local.registry.package_records import (
 from airflow_sm_provider.local.store import Store
 from airflow_sm_provider.local.times import utcnow
 
-__all__ = ["Conflict", "ModelPackageRegistry"]
+__all__ = ["ModelPackageRegistry"]
 
 GROUP_SORT_KEYS: dict[str, Callable[[ModelPackageGroup], Any]] = {
     "Name": lambda g: g.name,
@@ -59,11 +60,6 @@ UPDATABLE = {
     "CustomerMetadataPropertiesToRemove",
     "ClientToken",
 }
-
-
-class Conflict(LocalServiceError):
-    code = "ConflictException"
-    status = 400
 
 
 class ModelPackageRegistry:
@@ -225,14 +221,12 @@ class ModelPackageRegistry:
             fields = {k: v for k, v in current.fields.items() if k != "CustomerMetadataProperties"}
             if metadata:
                 fields["CustomerMetadataProperties"] = metadata
-            updated = ModelPackage(
-                **{
-                    **vars(current),
-                    "fields": fields,
-                    "last_modified_time": utcnow(),
-                    "approval_status": request.get("ModelApprovalStatus") or current.approval_status,
-                    "approval_description": request.get("ApprovalDescription", current.approval_description),
-                }
+            updated = dataclasses.replace(
+                current,
+                fields=fields,
+                last_modified_time=utcnow(),
+                approval_status=request.get("ModelApprovalStatus") or current.approval_status,
+                approval_description=request.get("ApprovalDescription", current.approval_description),
             )
             self.store.save_model_package(updated.to_doc())
             with self._lock:

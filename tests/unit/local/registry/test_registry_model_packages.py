@@ -11,8 +11,8 @@ import pytest
 from botocore.validate import ParamValidator
 
 from airflow_sm_provider.local.arns import make_arn
-from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.registry.model_packages import Conflict, ModelPackageRegistry
+from airflow_sm_provider.local.errors import Conflict, ValidationError
+from airflow_sm_provider.local.registry.model_packages import ModelPackageRegistry
 from airflow_sm_provider.local.registry.package_records import ECHOED_PACKAGE_FIELDS
 from airflow_sm_provider.local.store import Store
 
