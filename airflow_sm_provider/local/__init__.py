@@ -37,11 +37,19 @@ Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
     composition root; ``training/`` (service, job record, runner, script mode, metrics, storage,
     rules); ``tuning/`` (on optuna); ``registry/`` (models, tags); ``listing`` the one filter,
     sort and page implementation of every List* operation; ``store`` SQLite; ``arns`` and
-    ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions.
+    ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions; ``auth`` (SigV4
+    checked with botocore's signer), ``credentials`` (the access key and the connection using
+    it), ``hosts`` (the Host allowlist) and ``home`` (private modes) decide who is answered.
 
 Security
-    It executes the code it is asked to run, as the user running it. It binds 127.0.0.1 unless
-    told otherwise; exposing it is a decision to let that network run code on this machine.
+    It executes the code it is asked to run, as the user running it, so who may ask is checked
+    on every request: the Host header must name this server (no DNS rebinding), no request may
+    come from a web page (any Origin is refused, CORS preflights get no permission), and every
+    API call must carry an AWS Signature Version 4 for the backend's access key (by default
+    generated into ``<home>/credentials.json``; ``python -m airflow_sm_provider.local connection``
+    prints an Airflow connection for it). The home is 0700, ``state.db`` and the credentials
+    0600. It binds 127.0.0.1 unless told otherwise; exposing it is a decision to let whoever
+    holds the key, on that network, run code on this machine.
 """
 
 from __future__ import annotations

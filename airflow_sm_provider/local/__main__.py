@@ -1,8 +1,16 @@
-"""Command line: ``serve`` the backend, or print a training job's ``logs``.
+"""Command line: ``serve`` the backend, print a ``connection`` for it, or print a job's ``logs``.
 
 ``python -m airflow_sm_provider.local serve --host 127.0.0.1 --port 8080 --home DIR`` prints the
 endpoint URL on its first line of stdout once it accepts requests, and shuts down cleanly on
 SIGTERM or SIGINT (running training processes are stopped; a restart reports them Failed).
+Requests must be signed (AWS Signature Version 4) with the backend's access key: by default one
+generated into the home on first use (``--access-key-id``/``--secret-access-key`` or the
+``SAGEMAKER_LOCAL_*`` variables set one instead), and name this server in their Host header
+(``--allowed-host`` adds names). ``serve`` never prints or logs the secret.
+
+``python -m airflow_sm_provider.local connection --home DIR --port 8080`` prints, as JSON, an
+Airflow ``aws`` connection for that backend (its secret included): the value of
+``AIRFLOW_CONN_AWS_DEFAULT``. It generates the home's credentials if ``serve`` has not yet.
 
 ``python -m airflow_sm_provider.local logs JOB --home DIR`` prints the job's combined stdout and
 stderr (``--path`` prints where the log file is instead).
@@ -11,11 +19,15 @@ stderr (``--path`` prints where the log file is instead).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import signal
 import sys
 import threading
 from pathlib import Path
+
+from airflow_sm_provider.local import credentials as keys
 
 DEFAULT_HOME = ".sagemaker-local"
 
@@ -26,8 +38,17 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         logging.getLogger(__name__).warning(
-            "binding %s: anyone who can reach this address can run code as this user", args.host
+            "binding %s: anyone who can reach this address and holds the access key can run code "
+            "as this user",
+            args.host,
         )
+    try:
+        credentials = keys.resolve(Path(args.home), args.access_key_id, args.secret_access_key)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    for name in (keys.ACCESS_KEY_ENV, keys.SECRET_KEY_ENV):
+        os.environ.pop(name, None)  # read once; the training jobs this process starts never see it
     done = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: done.set())
@@ -38,13 +59,31 @@ def _serve(args: argparse.Namespace) -> int:
         region=args.region,
         account_id=args.account_id,
         stop_grace=args.stop_grace,
+        credentials=credentials,
+        allowed_hosts=args.allowed_host,
     )
     server.start()
     try:
         print(server.endpoint_url, flush=True)
+        logging.getLogger(__name__).info(
+            "for a connection: python -m airflow_sm_provider.local connection --home %s --port %s",
+            args.home,
+            server.endpoint_url.rsplit(":", 1)[1],
+        )
         done.wait()
     finally:
         server.stop()
+    return 0
+
+
+def _connection(args: argparse.Namespace) -> int:
+    try:
+        credentials = keys.resolve(Path(args.home))
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(json.dumps(keys.connection(credentials, f"http://{host}:{args.port}", args.region)))
     return 0
 
 
@@ -71,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one")
     serve.add_argument("--home", default=DEFAULT_HOME, help="state directory (SQLite, job dirs, logs)")
-    serve.add_argument("--region", default="us-east-1", help="region for ARNs of unsigned requests")
+    serve.add_argument("--region", default="us-east-1", help="region of the connection it suggests")
     serve.add_argument("--account-id", default="000000000000", help="account number in ARNs")
     serve.add_argument(
         "--stop-grace",
@@ -79,8 +118,32 @@ def main(argv: list[str] | None = None) -> int:
         default=5.0,
         help="seconds between SIGTERM and SIGKILL when stopping a job",
     )
+    serve.add_argument(
+        "--access-key-id",
+        help=f"the access key requests must be signed with (or {keys.ACCESS_KEY_ENV}; default: the home's)",
+    )
+    serve.add_argument(
+        "--secret-access-key",
+        help=f"its secret; visible to other users in ps, prefer {keys.SECRET_KEY_ENV}",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME[:PORT]",
+        help="another Host name clients use for this server (repeatable); by default only the "
+        "bound address (and localhost when it is loopback) on this port",
+    )
     serve.add_argument("--log-level", default="INFO")
     serve.set_defaults(func=_serve)
+    connection = commands.add_parser(
+        "connection", help="print an Airflow aws connection (AIRFLOW_CONN_AWS_DEFAULT) for a backend's home"
+    )
+    connection.add_argument("--home", default=DEFAULT_HOME)
+    connection.add_argument("--host", default="127.0.0.1", help="the backend's address (default 127.0.0.1)")
+    connection.add_argument("--port", type=int, default=8080, help="the backend's port (default 8080)")
+    connection.add_argument("--region", default="us-east-1")
+    connection.set_defaults(func=_connection)
     logs = commands.add_parser("logs", help="print a training job's output")
     logs.add_argument("job")
     logs.add_argument("--home", default=DEFAULT_HOME)

@@ -5,33 +5,55 @@ many pollers are served at once; handlers only copy in-memory state for reads. E
 ``{"__type": code, "message": ...}`` with the service's HTTP status, which botocore turns into
 ``ClientError`` with that code.
 
+Who is answered, checked in this order for every request, before anything else happens:
+
+1. its ``Host`` must name this server (``hosts``; a DNS-rebinding page sends its own name), and
+   it must carry no ``Origin`` (only browsers send one; no page may use this API, so CORS
+   preflights are refused too and no ``Access-Control-*`` header is ever sent): otherwise
+   403 ``AccessDeniedException``, and the connection is closed;
+2. ``POST`` (the API) must carry an AWS Signature Version 4 for the backend's credentials
+   (``auth``, ``credentials``); a request refused before its body is read is answered and its
+   connection closed. ``GET`` answers a fixed health document only and is not authenticated.
+
 Tests and embedding code use :class:`LocalServer`::
 
     with LocalServer(home=tmp_path, port=0) as server:
-        client = boto3.client("sagemaker", endpoint_url=server.endpoint_url, ...)
+        client = boto3.client("sagemaker", endpoint_url=server.endpoint_url,
+                              aws_access_key_id=server.credentials.access_key_id,
+                              aws_secret_access_key=server.credentials.secret_access_key)
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import socket
 import threading
 import uuid
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Self
 
+from airflow_sm_provider.local import credentials as keys
+from airflow_sm_provider.local import home as private
 from airflow_sm_provider.local import protocol
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION
+from airflow_sm_provider.local.auth import SigV4Verifier
 from airflow_sm_provider.local.backend import LocalBackend
-from airflow_sm_provider.local.errors import LocalServiceError, UnknownOperation, ValidationError
+from airflow_sm_provider.local.credentials import Credentials
+from airflow_sm_provider.local.errors import (
+    AccessDenied,
+    LocalServiceError,
+    UnknownOperation,
+    ValidationError,
+)
 from airflow_sm_provider.local.handlers import HANDLERS
+from airflow_sm_provider.local.hosts import DEFAULT_HTTP_PORT, AllowedHosts
 
 log = logging.getLogger(__name__)
 
-_CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/")
+HEALTH = {"status": "ok", "service": "sagemaker-local"}
 
 
 class _Server(ThreadingHTTPServer):
@@ -39,6 +61,8 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 128  # many pollers may connect at once
     backend: LocalBackend
+    allowed_hosts: AllowedHosts
+    verifier: SigV4Verifier
 
 
 class _Server6(_Server):
@@ -53,23 +77,54 @@ class _RequestHandler(BaseHTTPRequestHandler):
         log.debug("%s " + format, self.address_string(), *args)
 
     def do_POST(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        target = self.headers.get("X-Amz-Target", "")
-        operation = target.removeprefix(protocol.TARGET_PREFIX)
+        body_read = False
         try:
-            status, payload = 200, self._dispatch(operation, body)
+            self._admit()
+            signed = self.server.verifier.check_headers(self.headers)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            body_read = True
+            self.server.verifier.check_signature(signed, self.command, self.path, self.headers, body)
+            operation = self.headers.get("X-Amz-Target", "").removeprefix(protocol.TARGET_PREFIX)
+            status, payload = 200, self._dispatch(operation, body, signed.region)
         except LocalServiceError as err:
             status, payload = err.status, protocol.encode(err.to_body())
         except Exception as err:  # a bug: report it as the service would, keep serving
-            log.exception("%s failed", operation)
+            log.exception("%s failed", self.headers.get("X-Amz-Target"))
             status, payload = 500, protocol.encode({"__type": "InternalFailure", "message": str(err)})
-        self._reply(status, payload)
+        self._reply(status, payload, close=not body_read)
 
     def do_GET(self) -> None:
-        self._reply(200, protocol.encode({"status": "ok", "service": "sagemaker-local"}))
+        try:
+            self._admit()
+        except LocalServiceError as err:
+            self._reply(err.status, protocol.encode(err.to_body()), close=True)
+            return
+        self._reply(200, protocol.encode(HEALTH))
 
-    def _dispatch(self, operation: str, body: bytes) -> bytes:
+    def do_OPTIONS(self) -> None:
+        # A CORS preflight: refused (with no Access-Control-* header) whatever it asks.
+        try:
+            self._admit()
+            raise AccessDenied("The local SageMaker backend does not answer requests from web pages")
+        except LocalServiceError as err:
+            self._reply(err.status, protocol.encode(err.to_body()), close=True)
+
+    def _admit(self) -> None:
+        """Refuse a request not addressed to this server by name, or sent by a web page."""
+        host = self.headers.get("Host")
+        if not self.server.allowed_hosts.allows(host):
+            log.warning("refused a request for Host %r: not a name of this server", host)
+            raise AccessDenied(
+                f"Host {host!r} is not a name of this server (it answers "
+                f"{', '.join(self.server.allowed_hosts)}); start it with --allowed-host NAME "
+                "to accept another"
+            )
+        if self.headers.get("Origin") is not None:
+            log.warning("refused a request from a web page (Origin %r)", self.headers.get("Origin"))
+            raise AccessDenied("The local SageMaker backend does not answer requests from web pages")
+
+    def _dispatch(self, operation: str, body: bytes, region: str) -> bytes:
         handler = HANDLERS.get(operation)
         if handler is None:
             raise UnknownOperation(f"Operation {operation or '(none)'} is not supported by the local backend")
@@ -80,15 +135,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if not isinstance(raw, dict):
             raise ValidationError("Request body must be a JSON object")
         params = protocol.parse_request(operation, raw)
-        match = _CREDENTIAL_SCOPE.search(self.headers.get("Authorization", ""))
-        region = match.group(1) if match else self.server.backend.region
         return protocol.encode(handler(self.server.backend, params, region))
 
-    def _reply(self, status: int, payload: bytes) -> None:
+    def _reply(self, status: int, payload: bytes, *, close: bool = False) -> None:
         self.send_response(status)
         self.send_header("Content-Type", protocol.CONTENT_TYPE)
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+        if close:  # an unread body would be parsed as the next request on this connection
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
         self.wfile.write(payload)
 
@@ -96,12 +152,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class LocalServer:
     """The local SageMaker backend serving HTTP on a background thread.
 
-    :param home: state directory (created if missing).
+    :param home: state directory (created if missing; made private: 0700, its files 0600).
     :param host: interface to bind; 127.0.0.1 unless you mean to expose a code-running service.
     :param port: TCP port; 0 picks a free one (read it back from ``endpoint_url``).
-    :param region: default region when a request is unsigned.
+    :param region: region of the connection :meth:`connection` describes (a signed request's
+        own region is the one its ARNs get).
     :param account_id: account number in ARNs.
     :param stop_grace: seconds between SIGTERM and SIGKILL when stopping a job.
+    :param credentials: the access key requests must be signed with; by default the home's
+        (generated on first use, see :mod:`~airflow_sm_provider.local.credentials`).
+    :param allowed_hosts: more ``Host`` names to answer, ``NAME`` or ``NAME:PORT`` (see
+        :mod:`~airflow_sm_provider.local.hosts`).
     """
 
     def __init__(
@@ -113,28 +174,56 @@ class LocalServer:
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT,
         stop_grace: float = 5.0,
+        credentials: Credentials | None = None,
+        allowed_hosts: Sequence[str] = (),
     ) -> None:
         self.home = Path(home)
         self.host = host
         self.port = port
+        self.region = region
+        self.allowed_hosts = tuple(allowed_hosts)
+        # a malformed name fails here rather than after start() has launched the backend
+        AllowedHosts(host, port or DEFAULT_HTTP_PORT, self.allowed_hosts)
+        self._credentials = credentials
         self._options = {"region": region, "account_id": account_id, "stop_grace": stop_grace}
         self.backend: LocalBackend | None = None
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
+    def credentials(self) -> Credentials:
+        """The access key every request must be signed with."""
+        if self._credentials is None:
+            self._credentials = keys.for_home(self.home)
+        return self._credentials
+
+    @property
     def endpoint_url(self) -> str:
+        """The URL a client on this machine uses (loopback when bound to every interface)."""
         if self._httpd is None:
             raise RuntimeError("the server is not running")
-        host = f"[{self.host}]" if ":" in self.host else self.host
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(self.host, self.host)
+        host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self._httpd.server_address[1]}"
+
+    def connection(self) -> dict[str, Any]:
+        """An Airflow ``aws`` connection for this server (contains the secret)."""
+        return keys.connection(self.credentials, self.endpoint_url, self.region)
+
+    def connection_json(self) -> str:
+        """:meth:`connection` as an ``AIRFLOW_CONN_AWS_DEFAULT`` value."""
+        return json.dumps(self.connection())
 
     def start(self) -> Self:
         protocol.service_model()  # load botocore's model before the first request needs it
+        private.prepare(self.home)
+        verifier = SigV4Verifier(self.credentials)
         self.backend = LocalBackend(self.home, **self._options)  # type: ignore[arg-type]
         server_class = _Server6 if ":" in self.host else _Server
         self._httpd = server_class((self.host, self.port), _RequestHandler)
         self._httpd.backend = self.backend
+        self._httpd.verifier = verifier
+        self._httpd.allowed_hosts = AllowedHosts(self.host, self._httpd.server_address[1], self.allowed_hosts)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             name="sagemaker-local-http",
@@ -142,7 +231,14 @@ class LocalServer:
             daemon=True,
         )
         self._thread.start()
-        log.info("local SageMaker backend listening on %s (home %s)", self.endpoint_url, self.home)
+        log.info(
+            "local SageMaker backend listening on %s (home %s); it answers Host %s and requests signed "
+            "with access key id %s",
+            self.endpoint_url,
+            self.home,
+            ", ".join(self._httpd.allowed_hosts),
+            self.credentials.access_key_id,
+        )
         return self
 
     def stop(self) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -29,13 +28,7 @@ def sm_backend(tmp_path: Path):
 @pytest.fixture
 def aws_default(monkeypatch, sm_backend, tmp_path: Path):
     """Point ``aws_default`` at the local backend, and the test DAGs' output at a temp dir."""
-    conn = {
-        "conn_type": "aws",
-        "login": "local",
-        "password": "local-secret",
-        "extra": {"region_name": "us-east-1", "endpoint_url": sm_backend.endpoint_url},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", sm_backend.connection_json())
     monkeypatch.setenv("AIRFLOW_VAR_SM_TEST_OUTPUT_DIR", str(tmp_path / "output"))
     return sm_backend
 
@@ -48,6 +41,6 @@ def sm_client(sm_backend):
         "sagemaker",
         endpoint_url=sm_backend.endpoint_url,
         region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local-secret",
+        aws_access_key_id=sm_backend.credentials.access_key_id,
+        aws_secret_access_key=sm_backend.credentials.secret_access_key,
     )

@@ -31,7 +31,7 @@ def local_server(tmp_path: Path):
 
 @pytest.fixture
 def sm_client(local_server: LocalServer):
-    return make_client(local_server.endpoint_url)
+    return make_client(local_server)
 
 
 @pytest.fixture

@@ -12,11 +12,19 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import boto3
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as BotocoreCredentials
 from botocore.validate import ParamValidator
+
+from airflow_sm_provider.local import credentials
+from airflow_sm_provider.local.credentials import Credentials
 
 ROLE = "arn:aws:iam::000000000000:role/SageMakerRole"
 VALIDATED: set[str] = set()  # operations whose successful responses were checked this session
@@ -75,14 +83,41 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 20.0, interval: fl
         time.sleep(interval)
 
 
-def make_client(endpoint_url: str, region: str = "us-east-1") -> Any:
-    """A boto3 SageMaker client for ``endpoint_url`` whose every response is shape-checked."""
+@dataclass(frozen=True)
+class Endpoint:
+    """A backend started as its own process (``serve``): its URL and its home's credentials."""
+
+    endpoint_url: str
+    credentials: Credentials
+
+    @classmethod
+    def of_home(cls, endpoint_url: str, home: Path) -> Endpoint:
+        return cls(endpoint_url, credentials.for_home(home))
+
+
+def make_client(server: Any, region: str = "us-east-1") -> Any:
+    """A boto3 SageMaker client signing with ``server``'s credentials; every response shape-checked."""
     client = boto3.client(
         "sagemaker",
-        endpoint_url=endpoint_url,
+        endpoint_url=server.endpoint_url,
         region_name=region,
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
+        aws_access_key_id=server.credentials.access_key_id,
+        aws_secret_access_key=server.credentials.secret_access_key,
     )
     attach_output_validation(client)
     return client
+
+
+def signed_headers(server: Any, operation: str, body: bytes, host: str | None = None) -> dict[str, str]:
+    """The headers boto3 would send for ``operation`` with ``body``, signed for ``server``.
+
+    ``host`` replaces the Host header before signing, as a client that reached the server
+    under another name would sign it.
+    """
+    headers = {"X-Amz-Target": f"SageMaker.{operation}", "Content-Type": "application/x-amz-json-1.1"}
+    if host is not None:
+        headers["Host"] = host
+    request = AWSRequest("POST", server.endpoint_url + "/", data=body, headers=headers)
+    keys = BotocoreCredentials(server.credentials.access_key_id, server.credentials.secret_access_key)
+    SigV4Auth(keys, "sagemaker", "us-east-1").add_auth(request)
+    return dict(request.headers.items())

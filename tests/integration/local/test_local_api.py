@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
-from sm_local_helpers import make_client
+from sm_local_helpers import make_client, signed_headers
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,7 @@ def test_unknown_operation_is_rejected(local_server):
         local_server.endpoint_url,
         data=b"{}",
         method="POST",
-        headers={"X-Amz-Target": "SageMaker.CreateEndpoint", "Content-Type": "application/x-amz-json-1.1"},
+        headers=signed_headers(local_server, "CreateEndpoint", b"{}"),
     )
     with pytest.raises(urllib.error.HTTPError) as excinfo:
         urllib.request.urlopen(request, timeout=5)
@@ -115,11 +115,12 @@ def test_create_training_job_rules_name_the_field(sm_client, training_request, c
 
 def test_shape_errors_from_the_raw_protocol_name_the_field(local_server):
     def post(target: str, body: dict) -> dict:
+        data = json.dumps(body).encode()
         request = urllib.request.Request(
             local_server.endpoint_url,
-            data=json.dumps(body).encode(),
+            data=data,
             method="POST",
-            headers={"X-Amz-Target": f"SageMaker.{target}"},
+            headers=signed_headers(local_server, target, data),
         )
         with pytest.raises(urllib.error.HTTPError) as excinfo:
             urllib.request.urlopen(request, timeout=5)
@@ -271,7 +272,7 @@ def test_tags_on_training_jobs(sm_client, scripts, training_request):
 
 
 def test_region_comes_from_the_request_signature(local_server, scripts, training_request):
-    client = make_client(local_server.endpoint_url, region="eu-west-1")
+    client = make_client(local_server, region="eu-west-1")
 
     arn = client.create_training_job(**training_request(scripts.write(QUICK), name="in-ireland"))[
         "TrainingJobArn"
@@ -291,11 +292,12 @@ def test_training_job_arn_lowercases_the_name(sm_client, scripts, training_reque
 
 def test_timestamps_are_epoch_seconds_on_the_wire(local_server, sm_client, scripts, training_request):
     sm_client.create_training_job(**training_request(scripts.write(QUICK), name="raw"))
+    data = b'{"TrainingJobName": "raw"}'
     request = urllib.request.Request(
         local_server.endpoint_url,
-        data=b'{"TrainingJobName": "raw"}',
+        data=data,
         method="POST",
-        headers={"X-Amz-Target": "SageMaker.DescribeTrainingJob"},
+        headers=signed_headers(local_server, "DescribeTrainingJob", data),
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.headers["Content-Type"] == "application/x-amz-json-1.1"

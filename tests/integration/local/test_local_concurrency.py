@@ -25,7 +25,7 @@ def test_hundreds_of_concurrent_describes_while_a_job_runs(
     request = training_request(
         scripts.write(SCRIPT), name="polled", metrics=[{"Name": "loss", "Regex": r"loss=([0-9.]+)"}]
     )
-    clients = [make_client(local_server.endpoint_url) for _ in range(30)]
+    clients = [make_client(local_server) for _ in range(30)]
     statuses: list[str] = []
     errors: list[Exception] = []
     lock = threading.Lock()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import psutil
 import pytest
-from sm_local_helpers import make_client, wait_until
+from sm_local_helpers import Endpoint, make_client, wait_until
 
 from airflow_sm_provider.local.server import LocalServer
 
@@ -39,7 +39,7 @@ def _script_pid(home: Path, job: str) -> int:
 def test_restart_keeps_finished_work_and_fails_interrupted_jobs(tmp_path, scripts, training_request):
     home = tmp_path / "home"
     with LocalServer(home=home, port=0, stop_grace=1.0) as first:
-        client = make_client(first.endpoint_url)
+        client = make_client(first)
         client.create_training_job(
             **training_request(
                 scripts.write("print('loss=0.5')"),
@@ -55,7 +55,7 @@ def test_restart_keeps_finished_work_and_fails_interrupted_jobs(tmp_path, script
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
 
     with LocalServer(home=home, port=0) as second:
-        client = make_client(second.endpoint_url)
+        client = make_client(second)
         after = client.describe_training_job(TrainingJobName="finished")
         interrupted = client.describe_training_job(TrainingJobName="interrupted")
         names = [s["TrainingJobName"] for s in client.list_training_jobs()["TrainingJobSummaries"]]
@@ -114,7 +114,7 @@ def test_cli_server_shuts_down_cleanly_and_stops_its_jobs(tmp_path, scripts, tra
     home = tmp_path / "home"
     proc, url = _serve(home)
     try:
-        client = make_client(url)
+        client = make_client(Endpoint.of_home(url, home))
         client.create_training_job(**training_request(scripts.write(LONG), name="running"))
         pid = _script_pid(home, "running")
 
@@ -131,14 +131,15 @@ def test_a_killed_backend_leaves_no_orphan_after_restart(tmp_path, scripts, trai
     home = tmp_path / "home"
     proc, url = _serve(home)
     try:
-        make_client(url).create_training_job(**training_request(scripts.write(LONG), name="orphaned"))
+        client = make_client(Endpoint.of_home(url, home))
+        client.create_training_job(**training_request(scripts.write(LONG), name="orphaned"))
         pid = _script_pid(home, "orphaned")
         proc.kill()  # no chance to clean up: the training process survives in its own session
         proc.wait(timeout=5)
         assert psutil.pid_exists(pid)
 
         proc, url = _serve(home)
-        job = make_client(url).describe_training_job(TrainingJobName="orphaned")
+        job = make_client(Endpoint.of_home(url, home)).describe_training_job(TrainingJobName="orphaned")
 
         assert job["TrainingJobStatus"] == "Failed"
         assert "restarted" in job["FailureReason"]

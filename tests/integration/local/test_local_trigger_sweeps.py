@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 
 import pytest
 
@@ -29,13 +28,7 @@ sys.exit("boom: the data was bad")
 def test_many_triggers_share_one_sweep_against_the_local_backend(
     monkeypatch, local_server, sm_client, scripts, training_request
 ):
-    conn = {
-        "conn_type": "aws",
-        "login": "local",
-        "password": "local-secret",
-        "extra": {"region_name": "us-east-1", "endpoint_url": local_server.endpoint_url},
-    }
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps(conn))
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", local_server.connection_json())
     works, fails = scripts.write(WORKS, name="works.py"), scripts.write(FAILS, name="fails.py")
     expected = {}
     for i in range(12):

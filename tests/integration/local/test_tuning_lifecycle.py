@@ -116,12 +116,12 @@ def test_a_restarted_backend_resumes_the_search_with_its_remaining_budget(code, 
         code, tmp_path / "out", name="resume", max_jobs=4, parallel=2, static={"hold_file": str(hold)}
     )
     with LocalServer(home=home, port=0, stop_grace=1.0) as server:
-        client = make_client(server.endpoint_url)
+        client = make_client(server)
         client.create_hyper_parameter_tuning_job(**request)
         wait_until(lambda: in_progress(client, "resume", 2), timeout=30)
     hold.unlink()
     with LocalServer(home=home, port=0, stop_grace=1.0) as server:
-        client = make_client(server.endpoint_url)
+        client = make_client(server)
         described = wait_tuning(client, "resume")
         summaries = trials(client, "resume")
     assert described["HyperParameterTuningJobStatus"] == "Completed"
