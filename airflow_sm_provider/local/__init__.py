@@ -8,7 +8,9 @@ imports it: they talk over HTTP like any SageMaker client and service.
 What it emulates
     CreateTrainingJob, DescribeTrainingJob, StopTrainingJob, ListTrainingJobs; the five
     hyperparameter tuning operations (``tuning/``, on optuna); CreateModel, DescribeModel,
-    DeleteModel; AddTags, ListTags. Requests are validated against botocore's own service model;
+    DeleteModel; the model registry (Create/Describe/List/DeleteModelPackageGroup,
+    Create/Describe/List/Update/DeleteModelPackage: versioned packages only, numbered 1, 2, ...
+    per group); AddTags, ListTags. Requests are validated against botocore's own service model;
     errors carry SageMaker's codes and, where SageMaker is known to differ from the obvious
     (DescribeTrainingJob on a missing job is a ValidationException), its behaviour.
 
@@ -22,8 +24,9 @@ What it emulates
     synced with ``CheckpointConfig.S3Uri``. Data, code and output locations may be ``file://``
     or ``s3://`` (any S3 endpoint boto3 is configured for, e.g. ``AWS_ENDPOINT_URL_S3``).
 
-    State lives in SQLite under ``--home``: finished jobs, models, tags, tuning jobs and logs
-    survive a restart; jobs that were running are reported Failed (their processes are killed).
+    State lives in SQLite under ``--home``: finished jobs, models, model package groups and
+    versions, tags, tuning jobs and logs survive a restart; jobs that were running are reported
+    Failed (their processes are killed).
 
 What it does not
     Run container images (a job without ``sagemaker_program`` fails with a reason saying so),
@@ -35,7 +38,7 @@ Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
     ``server`` HTTP front and :class:`LocalServer`; ``protocol`` AWS JSON 1.1 against botocore's
     model; ``handlers`` one function per operation; ``backend`` :class:`LocalBackend`, the
     composition root; ``training/`` (service, job record, runner, script mode, metrics, storage,
-    rules); ``tuning/`` (on optuna); ``registry/`` (models, tags); ``listing`` the one filter,
+    rules); ``tuning/`` (on optuna); ``registry/`` (models, model packages, tags); ``listing`` the one filter,
     sort and page implementation of every List* operation; ``store`` SQLite; ``arns`` and
     ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions; ``auth`` (SigV4
     checked with botocore's signer), ``credentials`` (the access key and the connection using
