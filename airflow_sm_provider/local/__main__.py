@@ -28,6 +28,11 @@ import threading
 from pathlib import Path
 
 from airflow_sm_provider.local import credentials as keys
+from airflow_sm_provider.local.training.options import (
+    DEFAULT_MAX_INSTANCES,
+    SpotInterruptions,
+    TrainingOptions,
+)
 
 DEFAULT_HOME = ".sagemaker-local"
 
@@ -61,6 +66,7 @@ def _serve(args: argparse.Namespace) -> int:
         stop_grace=args.stop_grace,
         credentials=credentials,
         allowed_hosts=args.allowed_host,
+        training=TrainingOptions(max_instances=args.max_instances, spot=args.spot_interruptions),
     )
     server.start()
     try:
@@ -133,6 +139,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME[:PORT]",
         help="another Host name clients use for this server (repeatable); by default only the "
         "bound address (and localhost when it is loopback) on this port",
+    )
+    serve.add_argument(
+        "--max-instances",
+        type=int,
+        default=DEFAULT_MAX_INSTANCES,
+        help="most instances (one process each) a training job may ask for "
+        f"(default {DEFAULT_MAX_INSTANCES}); more is refused at create",
+    )
+    serve.add_argument(
+        "--spot-interruptions",
+        type=SpotInterruptions.parse,
+        metavar="SPEC",
+        help="interrupt managed spot jobs while they train: a schedule of training seconds per "
+        "run ('30' or '30,60') or a rate per second ('p=0.05[,seed=N]'); off by default",
     )
     serve.add_argument("--log-level", default="INFO")
     serve.set_defaults(func=_serve)

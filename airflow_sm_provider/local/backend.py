@@ -20,6 +20,7 @@ from airflow_sm_provider.local.registry.model_packages import ModelPackageRegist
 from airflow_sm_provider.local.registry.models import ModelRegistry
 from airflow_sm_provider.local.registry.tags import Tags
 from airflow_sm_provider.local.store import Store
+from airflow_sm_provider.local.training.options import TrainingOptions
 from airflow_sm_provider.local.training.service import TrainingService
 
 __all__ = ["LocalBackend"]
@@ -56,6 +57,7 @@ class LocalBackend:
     :param region: default region for ARNs when a request carries none.
     :param account_id: account number in ARNs.
     :param stop_grace: seconds between SIGTERM and SIGKILL when stopping a job.
+    :param training: instance limit, spot interruption simulator.
     """
 
     def __init__(
@@ -65,13 +67,14 @@ class LocalBackend:
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT,
         stop_grace: float = 5.0,
+        training: TrainingOptions | None = None,
     ) -> None:
         self.home = Path(home).absolute()  # every path derived from it is absolute too
         self.region = region
         self.account_id = account_id
         self.store = Store(self.home)
         self.training = TrainingService(
-            self.store, region=region, account_id=account_id, stop_grace=stop_grace
+            self.store, region=region, account_id=account_id, stop_grace=stop_grace, options=training
         )
         self.models = ModelRegistry(self.store, lambda r, n: make_arn(r, account_id, "model", n))
         self.model_packages = ModelPackageRegistry(

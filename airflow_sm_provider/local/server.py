@@ -50,6 +50,7 @@ from airflow_sm_provider.local.errors import (
 )
 from airflow_sm_provider.local.handlers import HANDLERS
 from airflow_sm_provider.local.hosts import DEFAULT_HTTP_PORT, AllowedHosts
+from airflow_sm_provider.local.training.options import TrainingOptions
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ class LocalServer:
         (generated on first use, see :mod:`~airflow_sm_provider.local.credentials`).
     :param allowed_hosts: more ``Host`` names to answer, ``NAME`` or ``NAME:PORT`` (see
         :mod:`~airflow_sm_provider.local.hosts`).
+    :param training: instance limit, spot interruption simulator (see
+        :mod:`~airflow_sm_provider.local.training.options`).
     """
 
     def __init__(
@@ -176,6 +179,7 @@ class LocalServer:
         stop_grace: float = 5.0,
         credentials: Credentials | None = None,
         allowed_hosts: Sequence[str] = (),
+        training: TrainingOptions | None = None,
     ) -> None:
         self.home = Path(home)
         self.host = host
@@ -185,7 +189,12 @@ class LocalServer:
         # a malformed name fails here rather than after start() has launched the backend
         AllowedHosts(host, port or DEFAULT_HTTP_PORT, self.allowed_hosts)
         self._credentials = credentials
-        self._options = {"region": region, "account_id": account_id, "stop_grace": stop_grace}
+        self._options = {
+            "region": region,
+            "account_id": account_id,
+            "stop_grace": stop_grace,
+            "training": training,
+        }
         self.backend: LocalBackend | None = None
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None

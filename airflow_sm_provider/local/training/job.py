@@ -8,6 +8,8 @@ status (``TrainingJobStatus``)::
        +------------+------+------+------------+--> Failed
                            +--> MaxRuntimeExceeded (primary Stopped)
        any live status --> Stopping --> Stopped (or Failed if teardown fails)
+       any live status --> MaxWaitTimeExceeded (primary Stopped; managed spot only)
+    Training -> Interrupted -> Starting (a spot interruption: the job starts again)
 
 ``enter()`` refuses any other move, so the runner cannot put a job into an impossible state.
 Records are plain data: the backend serialises access to them, and ``to_doc()`` / ``from_doc()``
@@ -34,12 +36,22 @@ PRIMARY = {
     "Failed": "Failed",
     "Stopped": "Stopped",
     "MaxRuntimeExceeded": "Stopped",
+    "Interrupted": "InProgress",
+    "MaxWaitTimeExceeded": "Stopped",
 }
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 ALLOWED = {
-    "Starting": {"Downloading", "Failed", "Stopping"},
-    "Downloading": {"Training", "Failed", "Stopping"},
-    "Training": {"Uploading", "Failed", "Stopping", "MaxRuntimeExceeded"},
+    "Starting": {"Downloading", "Failed", "Stopping", "MaxWaitTimeExceeded"},
+    "Downloading": {"Training", "Failed", "Stopping", "MaxWaitTimeExceeded"},
+    "Training": {
+        "Uploading",
+        "Failed",
+        "Stopping",
+        "MaxRuntimeExceeded",
+        "MaxWaitTimeExceeded",
+        "Interrupted",
+    },
+    "Interrupted": {"Starting", "Failed", "Stopping", "MaxWaitTimeExceeded"},
     "Uploading": {"Completed", "Failed", "Stopping"},
     "Stopping": {"Stopped", "Failed"},
 }
@@ -53,7 +65,12 @@ MESSAGES = {
     "Stopping": "Stopping the training job",
     "Stopped": "Training job stopped",
     "MaxRuntimeExceeded": "Training job exceeded MaxRuntimeInSeconds and was stopped",
+    "Interrupted": "Spot instance interrupted (simulated); the job restarts from its checkpoints",
+    "MaxWaitTimeExceeded": "Training job exceeded MaxWaitTimeInSeconds and was stopped",
 }
+# locally nothing is billed; a managed spot job reports SageMaker's typical saving so that
+# BillableTimeInSeconds < TrainingTimeInSeconds, as on AWS
+SPOT_BILLED_FRACTION = 0.3
 # Request fields DescribeTrainingJob echoes back (everything else in the request is not reported).
 ECHOED_TRAINING_FIELDS = (
     "HyperParameters",
@@ -144,7 +161,7 @@ class TrainingJob:
         self.transitions.append(self._transition(secondary, now, message))
         self.secondary_status = secondary
         self.last_modified_time = now
-        if secondary == "Downloading":
+        if secondary == "Downloading" and self.training_start_time is None:
             self.training_start_time = now
         if reason is not None:
             self.failure_reason = reason[:1024]
@@ -194,6 +211,8 @@ class TrainingJob:
         if seconds is not None:
             out["TrainingTimeInSeconds"] = seconds
             out["BillableTimeInSeconds"] = seconds
+            if self.request.get("EnableManagedSpotTraining"):
+                out["BillableTimeInSeconds"] = max(1, math.floor(seconds * SPOT_BILLED_FRACTION))
         return out
 
     def summary(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from airflow_sm_provider.local.training import scriptmode, storage
 from airflow_sm_provider.local.training.metrics import compile_definitions
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+CHANNEL_PATTERN = re.compile(r"^[A-Za-z0-9\.\-_]+$")
 
 
 def check_name(name: str, field: str) -> None:
@@ -58,6 +59,50 @@ def check_job_settings(request: dict[str, Any]) -> None:
     definition (whose trials the tuning job creates later, when a refusal would come too late)."""
     check_algorithm(request.get("AlgorithmSpecification") or {})
     check_instances(request.get("ResourceConfig") or {})
+    check_spot(request)
+    check_channels(request.get("InputDataConfig") or [])
+    local = (request.get("CheckpointConfig") or {}).get("LocalPath")
+    if local:
+        scriptmode.contained(local)
+
+
+def check_channels(channels: list[dict[str, Any]]) -> None:
+    """Channel names are directory names under ``input/data``: SageMaker's pattern, distinct."""
+    names = [channel["ChannelName"] for channel in channels]
+    for name in names:
+        if not CHANNEL_PATTERN.match(name) or name in (".", ".."):
+            raise ValidationError(
+                f"Value {name!r} at 'ChannelName' failed to satisfy constraint: Member must "
+                f"satisfy regular expression pattern: {CHANNEL_PATTERN.pattern}"
+            )
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValidationError(f"InputDataConfig: channel names must be unique, repeated: {duplicates}")
+
+
+def check_spot(request: dict[str, Any]) -> None:
+    """SageMaker's managed spot rules: MaxWaitTimeInSeconds only with spot (the service's own
+    message), required with it (as the SageMaker SDK requires), never below MaxRuntimeInSeconds."""
+    stopping = request.get("StoppingCondition") or {}
+    wait = stopping.get("MaxWaitTimeInSeconds")
+    if not request.get("EnableManagedSpotTraining"):
+        if wait is not None:
+            raise ValidationError(
+                "Invalid MaxWaitTimeInSeconds. It is only supported when EnableManagedSpotTraining "
+                "is set to true"
+            )
+        return
+    if wait is None:
+        raise ValidationError(
+            "EnableManagedSpotTraining needs StoppingCondition.MaxWaitTimeInSeconds: how long the "
+            "job may wait for spot capacity and run, interruptions included"
+        )
+    runtime = stopping.get("MaxRuntimeInSeconds", 86400)
+    if wait < runtime:
+        raise ValidationError(
+            f"StoppingCondition.MaxWaitTimeInSeconds ({wait}) must be greater than or equal to "
+            f"MaxRuntimeInSeconds ({runtime})"
+        )
 
 
 def check_algorithm(spec: dict[str, Any]) -> None:

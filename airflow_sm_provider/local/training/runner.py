@@ -1,65 +1,69 @@
-"""One training job as a real OS process, driven from its own thread.
+"""One training job as real OS processes, one per host, driven from its own thread.
 
-The runner owns the process: it downloads inputs, starts the script in a new session (its own
-process group, so stopping reaches every child), reads stdout and stderr on two reader threads
-(each line goes to the job's log file and through the metric regexes), enforces
-``MaxRuntimeInSeconds``, and uploads the model. It never touches the backend's state directly:
-it asks ``advance(secondary_status, reason)`` to record a transition, and the backend answers
-whether the job may move (a job being stopped may not enter ``Uploading``, for instance).
+The runner owns the processes: it downloads inputs, starts each host's script (``process``),
+enforces ``MaxRuntimeInSeconds`` (training time, over every run) and, for managed spot jobs,
+``MaxWaitTimeInSeconds`` (wall time since the job started, interruptions included), keeps the
+checkpoint directory in step with ``CheckpointConfig.S3Uri``, and uploads the model. It never
+touches the backend's state directly: it asks ``advance(secondary_status, reason)`` to record a
+transition, and the backend answers whether the job may move (a job being stopped may not
+enter ``Uploading``, for instance).
 
-Stopping, by the user or by the runtime limit: SIGTERM to the process group, then SIGKILL after
-``grace`` seconds if the group is still alive (SageMaker gives 120 s; locally a few seconds).
+A job fails as soon as any host fails, with that host's reason; the other hosts are ended.
+Stopping, by the user or by a limit: SIGTERM to every host's process group, then SIGKILL after
+``grace`` seconds (SageMaker gives 120 s; locally a few seconds). A simulated spot interruption
+ends the hosts the same way, syncs the checkpoints, and starts the job again on fresh hosts
+(``Interrupted`` -> ``Starting``), which restore the checkpoints before the script starts.
 """
 
 from __future__ import annotations
 
-import collections
 import logging
-import os
+import shutil
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from pathlib import Path
-from typing import IO
 
-from airflow_sm_provider.local.times import utcnow
-from airflow_sm_provider.local.training import artifacts, scriptmode, storage
+from airflow_sm_provider.local.training import artifacts, scriptmode, storage, toolkit
+from airflow_sm_provider.local.training.checkpoints import CheckpointSync
 from airflow_sm_provider.local.training.metrics import MetricSeries
+from airflow_sm_provider.local.training.options import TrainingOptions
+from airflow_sm_provider.local.training.process import HostProcess, signal_group
 
 log = logging.getLogger(__name__)
 
 Advance = Callable[[str, "str | None"], bool]
-MAX_REASON = 1024
+INTERRUPTED = "Interrupted"
 
 
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+def host_layouts(root: scriptmode.Layout, request: dict) -> dict[str, scriptmode.Layout]:
+    """Each host's ``/opt/ml``: the job directory itself for one host, ``<job>/<host>`` for more."""
+    hosts = toolkit.hosts(request)
+    if len(hosts) == 1:
+        return {hosts[0]: root}
+    return {host: scriptmode.Layout(root.root / host) for host in hosts}
 
 
 def kill_orphan(layout: scriptmode.Layout, arn: str) -> bool:
-    """Kill the process group a dead backend left running for this job; True if there was one.
+    """Kill the process groups a dead backend left running for this job; True if there were any.
 
-    The pid file alone is not trusted (pids are reused): the process must still carry the job's
-    ``TRAINING_JOB_ARN`` in its environment.
+    The pid files alone are not trusted (pids are reused): a process must still carry the
+    job's ``TRAINING_JOB_ARN`` in its environment.
     """
-    try:
-        pid = int(layout.pid.read_text())
-        environ = Path(f"/proc/{pid}/environ").read_bytes()
-    except (OSError, ValueError):
-        return False
-    if f"TRAINING_JOB_ARN={arn}".encode() not in environ.split(b"\0"):
-        return False
-    _signal_group(pid, signal.SIGKILL)
-    return True
-
-
-def _tail(lines: collections.deque[str]) -> str:
-    return "\n".join(lines)[-(MAX_REASON - 120) :]
+    killed = False
+    for pid_file in [layout.pid, *layout.root.glob("algo-*/pid")]:
+        try:
+            pid = int(pid_file.read_text())
+            environ = Path(f"/proc/{pid}/environ").read_bytes()
+        except (OSError, ValueError):
+            continue
+        if f"TRAINING_JOB_ARN={arn}".encode() in environ.split(b"\0"):
+            signal_group(pid, signal.SIGKILL)
+            killed = True
+    return killed
 
 
 class Runner:
@@ -73,6 +77,8 @@ class Runner:
     :param advance: records a secondary-status transition; returns False if it is not allowed.
     :param grace: seconds between SIGTERM and SIGKILL when stopping.
     :param on_exit: called from the runner's thread when it is done with the job.
+    :param options: the backend's training options (spot interruptions, isolation wrapper).
+    :param wrapper: argv put before each script's interpreter (network isolation).
     """
 
     def __init__(
@@ -85,22 +91,29 @@ class Runner:
         advance: Advance,
         grace: float = 5.0,
         on_exit: Callable[[], None] | None = None,
+        options: TrainingOptions | None = None,
+        wrapper: tuple[str, ...] = (),
     ) -> None:
         self.name = name
         self.arn = arn
         self.request = request
         self.layout = layout
         self.metrics = metrics
+        self.options = options or TrainingOptions()
+        self.wrapper = wrapper
+        self.layouts = host_layouts(layout, request)
         self._advance = advance
         self._on_exit = on_exit
         self.grace = grace
         self._lock = threading.Lock()
-        self._proc: subprocess.Popen[bytes] | None = None
-        self._stop_kind: str | None = None  # "Stopped" or "MaxRuntimeExceeded"
+        self._hosts: list[HostProcess] = []
+        self._started_any = False
+        self._stop_kind: str | None = None  # "Stopped", "MaxRuntimeExceeded", "MaxWaitTimeExceeded"
+        self._interrupting = False
         self._abandoned = False
-        self._kill_timers: list[threading.Timer] = []
-        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
-        self._log_lock = threading.Lock()
+        self._timers: list[threading.Timer] = []
+        self._syncs: list[CheckpointSync] = []
+        self._trained = 0.0  # seconds of training over every run, for MaxRuntimeInSeconds
         self._thread = threading.Thread(target=self._run, name=f"job-{name}", daemon=True)
 
     # control ---------------------------------------------------------------------------------
@@ -115,21 +128,38 @@ class Runner:
         with self._lock:
             if self._stop_kind is None:
                 self._stop_kind = kind
-            proc = self._proc
-        if proc is not None and proc.poll() is None:
-            self._terminate(proc)
+            hosts = list(self._hosts)
+        self._terminate(hosts)
+
+    def interrupt(self) -> None:
+        """A simulated spot interruption: end this run; the job starts again unless stopping."""
+        with self._lock:
+            if self._stop_kind is not None:
+                return
+            self._interrupting = True
+            hosts = list(self._hosts)
+        self._terminate(hosts)
 
     def abandon(self) -> None:
-        """Backend shutdown: end the process and record nothing more (a restart marks it Failed)."""
+        """Backend shutdown: end the processes and record nothing more (a restart marks it Failed)."""
         self._abandoned = True
         self.stop("Stopped")
 
-    def _terminate(self, proc: subprocess.Popen[bytes]) -> None:
-        _signal_group(proc.pid, signal.SIGTERM)
-        timer = threading.Timer(self.grace, _signal_group, (proc.pid, signal.SIGKILL))
+    def _terminate(self, hosts: list[HostProcess]) -> None:
+        for host in hosts:
+            host.signal(signal.SIGTERM)
+        self._after(self.grace, lambda: self._kill(hosts))
+
+    @staticmethod
+    def _kill(hosts: list[HostProcess]) -> None:
+        for host in hosts:
+            host.signal(signal.SIGKILL)
+
+    def _after(self, seconds: float, action: Callable[[], object]) -> None:
+        timer = threading.Timer(max(0.0, seconds), action)
         timer.daemon = True
         with self._lock:
-            self._kill_timers.append(timer)
+            self._timers.append(timer)
         timer.start()
 
     def _move(self, secondary: str, reason: str | None = None) -> bool:
@@ -145,50 +175,152 @@ class Runner:
             log.exception("training job %s: unexpected error in the local runner", self.name)
             self._move("Failed", f"InternalServerError: local backend runner error: {err}")
         finally:
+            with self._lock:
+                for timer in self._timers:  # never signal a pid that may be reused later
+                    timer.cancel()
             if self._on_exit is not None:
                 self._on_exit()
 
     def _lifecycle(self) -> None:
-        started = time.monotonic()
-        if not self._move("Downloading"):
-            return self._finish_stopped()
-        command = self._prepare()
-        if command is None:
-            return None
-        if not self._move("Training"):
-            return self._finish_stopped()
-        log.info("training job %s started; log: %s", self.name, self.layout.log)
-        returncode = self._execute(command, started)
-        if self._abandoned:
-            return None
-        if self._stop_kind is not None:
-            return self._finish_stopped()
-        if returncode != 0:
-            return self._fail(self._failure_reason(returncode))
-        return self._complete()
+        stopping = self.request.get("StoppingCondition") or {}
+        if self.request.get("EnableManagedSpotTraining") and stopping.get("MaxWaitTimeInSeconds"):
+            self._after(stopping["MaxWaitTimeInSeconds"], lambda: self.stop("MaxWaitTimeExceeded"))
+        attempt = 0
+        while self._run_once(attempt):
+            attempt += 1
 
-    def _prepare(self) -> scriptmode.Command | None:
-        """Downloading: lay out the job directory and fetch inputs and code; the command to run,
-        or None when the job has ended (failed, or stopped meanwhile)."""
-        self.layout.make(self.request)
-        scriptmode.write_config(self.layout, self.request)
-        try:
-            scriptmode.fetch_inputs(self.layout, self.request)
-        except storage.StorageError as err:
-            self._fail(f"ClientError: {err}")
-            return None
+    def _run_once(self, attempt: int) -> bool:
+        """One run on fresh hosts; True if a spot interruption asks for another."""
+        if not self._move("Downloading"):
+            self._finish_stopped()
+            return False
+        hosts = self._prepare()
+        if hosts is None:
+            return False
+        if not self._move("Training"):
+            self._finish_stopped()
+            return False
+        log.info("training job %s started; log: %s", self.name, self.layout.log)
+        failed = self._execute(hosts, attempt)
+        self._flush_checkpoints()
+        if self._abandoned:
+            return False
+        if self._stop_kind is not None:
+            self._finish_stopped()
+        elif self._interrupting:
+            if self._move(INTERRUPTED) and self._move("Starting"):
+                self._interrupting = False
+                self._fresh_hosts()
+                return True
+            self._finish_stopped()
+        elif failed is not None:
+            self._fail(failed)
+        else:
+            self._complete()
+        return False
+
+    def _fresh_hosts(self) -> None:
+        """A new spot instance has nothing of the old one but what went to S3."""
+        for layout in self.layouts.values():
+            for path in (
+                layout.input,
+                layout.model,
+                layout.output,
+                layout.code,
+                layout.checkpoints(self.request),
+            ):
+                shutil.rmtree(path, ignore_errors=True)
+
+    def _prepare(self) -> list[HostProcess] | None:
+        """Downloading: lay out every host's directory, fetch inputs and code; the processes to
+        start, or None when the job has ended (failed, or stopped meanwhile)."""
         entry = scriptmode.program(self.request)
-        if not entry:
-            self._fail(
-                "ClientError: the local backend runs SageMaker script-mode jobs only: set the "
-                "'sagemaker_program' hyperparameter (and 'sagemaker_submit_directory'); it cannot "
-                "run container images"
-            )
+        checkpoint_uri = (self.request.get("CheckpointConfig") or {}).get("S3Uri")
+        several = len(self.layouts) > 1
+        hosts, self._syncs = [], []
+        for host, layout in self.layouts.items():
+            layout.make(self.request)
+            scriptmode.write_config(layout, self.request, host)
+            try:
+                restored = scriptmode.fetch_inputs(layout, self.request, host)
+            except storage.StorageError as err:
+                self._fail(f"ClientError: {err}")
+                return None
+            if not entry:
+                self._fail(
+                    "ClientError: the local backend runs SageMaker script-mode jobs only: set the "
+                    "'sagemaker_program' hyperparameter (and 'sagemaker_submit_directory'); it cannot "
+                    "run container images"
+                )
+                return None
+            if not scriptmode.inside(layout.code, entry):
+                self._fail(f"ClientError: sagemaker_program {entry!r} not found in the submitted code")
+                return None
+            if checkpoint_uri:
+                sync = CheckpointSync(layout.checkpoints(self.request), checkpoint_uri, self.name)
+                if restored:
+                    sync.mark_restored()
+                self._syncs.append(sync)
+            command = scriptmode.command(layout, self.request, self.name, self.arn, host, self.wrapper)
+            metrics = self.metrics if host == toolkit.hosts(self.request)[0] else None
+            hosts.append(HostProcess(host, layout, command, metrics))
+        if several:
+            self.layout.root.mkdir(parents=True, exist_ok=True)
+        return hosts
+
+    def _execute(self, hosts: list[HostProcess], attempt: int) -> str | None:
+        """Run every host until all end or one fails; the first failure's reason, else None."""
+        max_runtime = (self.request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
+        started = time.monotonic()
+        with ExitStack() as stack:
+            if len(hosts) > 1:
+                combined = stack.enter_context(open(self.layout.log, "ab", buffering=0))
+                lock = threading.Lock()
+                for host in hosts:
+                    host.combined = (combined, lock)
+            with self._lock:
+                if self._stop_kind is not None or self._interrupting:
+                    return None
+                for host in hosts:
+                    host.start()
+                self._hosts = hosts
+                self._started_any = True
+            for sync in self._syncs:
+                sync.start()
+            delay = self._interruption_delay(attempt)
+            if delay is not None:
+                self._after(delay, self.interrupt)
+            failed = self._wait_all(hosts, started + max(0.0, max_runtime - self._trained))
+        self._trained += time.monotonic() - started
+        return failed
+
+    def _wait_all(self, hosts: list[HostProcess], deadline: float) -> str | None:
+        pending, failed = list(hosts), None
+        while pending:
+            for host in list(pending):
+                try:
+                    returncode = host.wait(timeout=0.05)
+                except subprocess.TimeoutExpired:
+                    continue
+                pending.remove(host)
+                if returncode != 0 and failed is None:
+                    failed = host.failure_reason(returncode)
+                    if len(hosts) > 1:
+                        failed = failed.replace("AlgorithmError: ", f"AlgorithmError: {host.host}: ", 1)
+                    self._terminate(pending)  # one host failing fails the job
+            if pending and time.monotonic() > deadline:
+                self.stop("MaxRuntimeExceeded")
+                deadline = float("inf")
+        return failed
+
+    def _interruption_delay(self, attempt: int) -> float | None:
+        if self.options.spot is None or not self.request.get("EnableManagedSpotTraining"):
             return None
-        if not (self.layout.code / entry).is_file():
-            self._fail(f"ClientError: sagemaker_program {entry!r} not found in the submitted code")
-            return None
-        return scriptmode.command(self.layout, self.request, self.name, self.arn)
+        return self.options.spot.delay(self.name, attempt)
+
+    def _flush_checkpoints(self) -> None:
+        for sync in self._syncs:
+            sync.flush()
 
     def _complete(self) -> None:
         """Uploading -> Completed; Stopped if a stop arrives meanwhile."""
@@ -202,69 +334,15 @@ class Runner:
             self._move("Stopped")
         return None
 
-    def _execute(self, command: scriptmode.Command, started: float) -> int:
-        max_runtime = (self.request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
-        with open(self.layout.log, "ab", buffering=0) as sink:
-            with self._lock:
-                if self._stop_kind is not None:
-                    return -signal.SIGTERM
-                self._proc = subprocess.Popen(
-                    command.argv,
-                    cwd=command.cwd,
-                    env=command.env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    start_new_session=True,
-                )
-            proc = self._proc
-            self.layout.pid.write_text(str(proc.pid))
-            readers = [
-                threading.Thread(target=self._read, args=(proc.stdout, sink, False), daemon=True),
-                threading.Thread(target=self._read, args=(proc.stderr, sink, True), daemon=True),
-            ]
-            for reader in readers:
-                reader.start()
-            try:
-                returncode = proc.wait(timeout=max(0.0, started + max_runtime - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                self.stop("MaxRuntimeExceeded")
-                returncode = proc.wait()
-            # the script is gone; anything it left running in its group goes too
-            _signal_group(proc.pid, signal.SIGKILL)
-            with self._lock:
-                for timer in self._kill_timers:  # never signal a pid that may be reused later
-                    timer.cancel()
-            for reader in readers:
-                reader.join(timeout=5)
-        return returncode
-
-    def _read(self, pipe: IO[bytes], sink: IO[bytes], is_stderr: bool) -> None:
-        for raw in iter(pipe.readline, b""):
-            with self._log_lock:
-                sink.write(raw)
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            self.metrics.feed(line, utcnow())
-            if is_stderr and line.strip():
-                self._stderr_tail.append(line)
-        pipe.close()
-
-    def _failure_reason(self, returncode: int) -> str:
-        try:
-            text = self.layout.failure.read_text(errors="replace").strip()
-        except OSError:
-            text = ""
-        if text:
-            return f"AlgorithmError: {text}"[:MAX_REASON]
-        how = f"killed by signal {-returncode}" if returncode < 0 else f"ExitCode {returncode}"
-        return f"AlgorithmError: ExecuteUserScriptError: {how}\n{_tail(self._stderr_tail)}".rstrip()
-
     def _upload(self) -> None:
-        layout = self.layout
-        artifacts.upload(self.request, self.name, [layout.model], [layout.output_data], layout.output)
-        checkpoint_uri = (self.request.get("CheckpointConfig") or {}).get("S3Uri")
-        if checkpoint_uri:
-            storage.upload_tree(self.layout.checkpoints(self.request), checkpoint_uri)
+        layouts = list(self.layouts.values())
+        artifacts.upload(
+            self.request,
+            self.name,
+            [layout.model for layout in layouts],
+            [layout.output_data for layout in layouts],
+            self.layout.output,
+        )
 
     def _fail(self, reason: str) -> None:
         if self._stop_kind is not None:
@@ -275,11 +353,11 @@ class Runner:
         """A stopped job keeps whatever model it saved, as SageMaker does; upload errors are moot."""
         if self._abandoned:
             return
-        if self._proc is not None:
+        if self._started_any:
             try:
                 self._upload()
             except storage.StorageError as err:
                 log.warning("training job %s: artifacts of the stopped job not uploaded: %s", self.name, err)
-        # the runtime limit may have struck while a user's stop was under way: the stop wins
+        # a limit may have struck while a user's stop was under way: the stop wins
         if not self._move(self._stop_kind or "Stopped"):
             self._move("Stopped")

@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from airflow_sm_provider.local.errors import ValidationError
 from airflow_sm_provider.local.training import storage, toolkit
 
 HOST = "algo-1"
@@ -54,6 +56,17 @@ def cli_value(value: Any) -> str:
     if isinstance(value, dict):
         return ",".join(f"{k}={v}" for k, v in sorted(value.items()))
     return "" if value is None else str(value)
+
+
+def contained(local: str) -> str:
+    """A container path as a path relative to the job's directory (``ValidationError`` if it
+    would climb out of it)."""
+    normal = posixpath.normpath("/" + local.lstrip("/"))
+    if ".." in local.split("/"):
+        raise ValidationError(f"{local!r}: a container path may not contain '..'")
+    if normal.startswith(OPT_ML):
+        return normal[len(OPT_ML) :]
+    return "fs" + normal
 
 
 @dataclass(frozen=True)
@@ -107,11 +120,10 @@ class Layout:
         return self.root / "pid"
 
     def checkpoints(self, request: dict) -> Path:
-        """``CheckpointConfig.LocalPath`` under ``/opt/ml`` maps into the job dir; others are used as is."""
+        """``CheckpointConfig.LocalPath`` inside the job's directory: ``/opt/ml/x`` maps to
+        ``<root>/x`` and any other absolute path to ``<root>/fs/<path>``; never the host path."""
         local = (request.get("CheckpointConfig") or {}).get("LocalPath") or "/opt/ml/checkpoints"
-        if local.startswith(OPT_ML):
-            return self.root / local[len(OPT_ML) :]
-        return Path(local)
+        return self.root / contained(local)
 
     def make(self, request: dict) -> None:
         for path in (
@@ -126,31 +138,48 @@ class Layout:
             path.mkdir(parents=True, exist_ok=True)
 
 
-def write_config(layout: Layout, request: dict) -> None:
+def write_config(layout: Layout, request: dict, host: str = HOST) -> None:
     """input/config/{hyperparameters,resourceconfig,inputdataconfig}.json as SageMaker writes them."""
     files = {
         "hyperparameters.json": request.get("HyperParameters") or {},
-        "resourceconfig.json": toolkit.resource_config(request, HOST),
+        "resourceconfig.json": toolkit.resource_config(request, host),
         "inputdataconfig.json": toolkit.input_data_config(request),
     }
     for name, content in files.items():
         (layout.config / name).write_text(json.dumps(content, indent=2))
 
 
-def fetch_inputs(layout: Layout, request: dict) -> None:
-    """Download the code, every channel, and existing checkpoints (``StorageError`` on failure)."""
+def fetch_inputs(layout: Layout, request: dict, host: str = HOST) -> bool:
+    """Download the code, every channel (this host's shard of a ``ShardedByS3Key`` one) and the
+    checkpoints of ``CheckpointConfig.S3Uri``; True if there were checkpoints to restore.
+    ``StorageError`` on failure."""
     hyperparameters = request.get("HyperParameters") or {}
     if SUBMIT_DIR in hyperparameters:
         storage.fetch_code(unquote(hyperparameters[SUBMIT_DIR]), layout.code)
+    hosts = toolkit.hosts(request)
     for channel in request.get("InputDataConfig") or []:
-        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
-        storage.fetch_prefix(uri, layout.data / channel["ChannelName"])
+        s3 = channel["DataSource"]["S3DataSource"]
+        target = layout.data / channel["ChannelName"]
+        storage.fetch_prefix(s3["S3Uri"], target)
+        if s3.get("S3DataDistributionType") == "ShardedByS3Key":
+            shard(target, hosts.index(host), len(hosts))
     checkpoint_uri = (request.get("CheckpointConfig") or {}).get("S3Uri")
     if checkpoint_uri:
         try:
             storage.fetch_prefix(checkpoint_uri, layout.checkpoints(request))
         except storage.StorageError:
-            pass  # no checkpoints yet: the usual case for a first run
+            return False  # no checkpoints yet: the usual case for a first run
+        return True
+    return False
+
+
+def shard(directory: Path, index: int, count: int) -> None:
+    """Keep this host's objects of a ShardedByS3Key channel: SageMaker gives host ``i`` of ``n``
+    every ``n``-th object in key order (``1/n`` of them), so each object reaches one host."""
+    files = sorted(path for path in directory.rglob("*") if path.is_file())
+    for position, path in enumerate(files):
+        if position % count != index:
+            path.unlink()
 
 
 @dataclass(frozen=True)
@@ -162,13 +191,23 @@ class Command:
     cwd: Path
 
 
+def inside(code: Path, entry: str) -> bool:
+    """Whether ``entry`` names a file of the submitted code (no ``..``, no link out of it)."""
+    root = code.resolve()
+    target = (code / entry).resolve()
+    return target.is_relative_to(root) and target.is_file()
+
+
 def program(request: dict) -> str | None:
     value = (request.get("HyperParameters") or {}).get(PROGRAM)
     return unquote(value) if value else None
 
 
-def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
-    """The script's argv and environment (call after ``fetch_inputs``)."""
+def command(
+    layout: Layout, request: dict, name: str, arn: str, host: str = HOST, wrapper: tuple[str, ...] = ()
+) -> Command:
+    """The script's argv and environment on ``host`` (call after ``fetch_inputs``); ``wrapper``
+    goes before the interpreter (``unshare --net`` for network isolation)."""
     hyperparameters = request.get("HyperParameters") or {}
     entry = program(request) or ""
     user_hps = user_hyperparameters(hyperparameters)
@@ -190,7 +229,7 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
     training_env = toolkit.training_env(
         request,
         name=name,
-        host=HOST,
+        host=host,
         paths=paths,
         hyperparameters=decoded,
         entry=entry,
@@ -207,4 +246,4 @@ def command(layout: Layout, request: dict, name: str, arn: str) -> Command:
         }
     )
     env.update(request.get("Environment") or {})
-    return Command(argv=[*interpreter, entry, *args], env=env, cwd=layout.code)
+    return Command(argv=[*wrapper, *interpreter, entry, *args], env=env, cwd=layout.code)

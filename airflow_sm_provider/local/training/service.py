@@ -26,9 +26,10 @@ from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, make
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.store import Store, StoreClosed
 from airflow_sm_provider.local.times import utcnow
-from airflow_sm_provider.local.training import artifacts, scriptmode
+from airflow_sm_provider.local.training import artifacts, scriptmode, toolkit
 from airflow_sm_provider.local.training.job import MESSAGES, TrainingJob
 from airflow_sm_provider.local.training.metrics import MetricSeries, compile_definitions
+from airflow_sm_provider.local.training.options import TrainingOptions
 from airflow_sm_provider.local.training.rules import check_training_request
 from airflow_sm_provider.local.training.runner import Runner, kill_orphan
 
@@ -55,6 +56,7 @@ class TrainingService:
     :param region: region for ARNs when a caller gives none.
     :param account_id: account for ARNs.
     :param stop_grace: seconds between SIGTERM and SIGKILL when a job is stopped.
+    :param options: instance limit and spot interruption simulator.
     """
 
     def __init__(
@@ -64,8 +66,10 @@ class TrainingService:
         region: str = DEFAULT_REGION,
         account_id: str = DEFAULT_ACCOUNT,
         stop_grace: float = 5.0,
+        options: TrainingOptions | None = None,
     ) -> None:
         self.store = store
+        self.options = options or TrainingOptions()
         self.region = region
         self.account_id = account_id
         self.stop_grace = stop_grace
@@ -117,6 +121,7 @@ class TrainingService:
     ) -> str:
         """Validate, record and start a job; return its ARN (``ResourceInUse`` if the name is taken)."""
         check_training_request(request)
+        self.check_instance_limit(request)
         request = copy.deepcopy(request)  # the caller may reuse its dict; the job must not change
         name = request["TrainingJobName"]
         region = region or (region_of(tuning_job_arn) if tuning_job_arn else self.region)
@@ -145,6 +150,7 @@ class TrainingService:
             lambda secondary, reason: self._advance(name, secondary, reason),
             grace=self.stop_grace,
             on_exit=lambda: self._forget(name),
+            options=self.options,
         )
         with self._cond:
             if self._closed:
@@ -165,6 +171,16 @@ class TrainingService:
             self.store.put_tags(arn, request["Tags"])
         runner.start()
         return arn
+
+    def check_instance_limit(self, request: dict) -> None:
+        """Each instance is a process on this machine: at most ``options.max_instances`` a job."""
+        count = len(toolkit.hosts(request))
+        if count > self.options.max_instances:
+            raise ValidationError(
+                f"ResourceConfig asks for {count} instances; this local backend runs at most "
+                f"{self.options.max_instances} per job, each as a process on this machine "
+                "(serve --max-instances N raises the limit)"
+            )
 
     def describe_training_job(self, name: str) -> dict:
         with self._cond:

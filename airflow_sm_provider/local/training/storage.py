@@ -103,6 +103,8 @@ def _fetch_s3(uri: str, dest: Path) -> int:
             if key.endswith("/"):
                 continue
             target = dest / _relative(key, prefix, base)
+            if not target.resolve().is_relative_to(dest.resolve()):  # a key such as a/../../x
+                raise StorageError(f"Refusing object {key!r}: it would land outside {dest.name}")
             target.parent.mkdir(parents=True, exist_ok=True)
             client.download_file(bucket, key, str(target))
             count += 1

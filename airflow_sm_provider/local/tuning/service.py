@@ -81,6 +81,8 @@ class TuningService:
         space = validate_create(request)
         budget_of(request["HyperParameterTuningJobConfig"], space)
         _check_trial_requests(request, space)
+        for definition in definitions_of(request):  # each trial is that many processes here
+            self._training.check_instance_limit(definition)
         with self._lock:
             # Case-blind, as the ARN (which holds the name lowercased) must be unique.
             if any(existing.lower() == name.lower() for existing in self._jobs):

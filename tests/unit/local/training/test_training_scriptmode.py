@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from airflow_sm_provider.local.errors import ValidationError
 from airflow_sm_provider.local.training import scriptmode
 
 
@@ -112,4 +113,27 @@ def test_checkpoint_local_path_under_opt_ml_maps_into_the_job_dir(tmp_path: Path
     layout = scriptmode.Layout(tmp_path)
     assert layout.checkpoints({}) == tmp_path / "checkpoints"
     assert layout.checkpoints({"CheckpointConfig": {"LocalPath": "/opt/ml/ckpt"}}) == tmp_path / "ckpt"
-    assert layout.checkpoints({"CheckpointConfig": {"LocalPath": "/data/ckpt"}}) == Path("/data/ckpt")
+    # any other path also stays inside the job's directory: a request never names a host path
+    assert (
+        layout.checkpoints({"CheckpointConfig": {"LocalPath": "/data/ckpt"}})
+        == tmp_path / "fs" / "data" / "ckpt"
+    )
+
+
+@pytest.mark.parametrize("local", ["/opt/ml/../../etc", "../x", "/a/../../b"])
+def test_checkpoint_local_path_climbing_out_is_refused(tmp_path: Path, local: str):
+    with pytest.raises(ValidationError):
+        scriptmode.Layout(tmp_path).checkpoints({"CheckpointConfig": {"LocalPath": local}})
+
+
+def test_sagemaker_program_must_be_a_file_of_the_submitted_code(tmp_path: Path):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "train.py").write_text("")
+    (tmp_path / "outside.py").write_text("")
+    (code / "link.py").symlink_to(tmp_path / "outside.py")
+
+    assert scriptmode.inside(code, "train.py")
+    assert not scriptmode.inside(code, "../outside.py")
+    assert not scriptmode.inside(code, "link.py")
+    assert not scriptmode.inside(code, "/etc/passwd")

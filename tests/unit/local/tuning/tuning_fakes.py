@@ -65,6 +65,9 @@ class FakeTraining:
         self.hold = threading.Event()  # while set, jobs do not finish (restart tests)
         self.ignore_stops = False  # while True, StopTrainingJob is accepted but has no effect
 
+    def check_instance_limit(self, request: dict[str, Any]) -> None:
+        pass
+
     def create_training_job(self, request: dict[str, Any], *, tuning_job_arn: str | None = None) -> str:
         name = request["TrainingJobName"]
         with self.lock:

@@ -1,0 +1,124 @@
+"""One host's training process: started in its own session, read line by line, ended whole.
+
+The process runs in a new session (its own process group), so ending it reaches every child
+it started. Its stdout and stderr are read on two threads: each line goes to the host's log
+(and, with a ``prefix``, to the job's combined log) and through the metric regexes. The last
+stderr lines are kept for a ``FailureReason`` when the script leaves no ``output/failure``.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import threading
+from typing import IO
+
+from airflow_sm_provider.local.times import utcnow
+from airflow_sm_provider.local.training import scriptmode
+from airflow_sm_provider.local.training.metrics import MetricSeries
+
+MAX_REASON = 1024
+
+
+def signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class HostProcess:
+    """The script of one host; ``start()`` launches it, ``wait()`` reaps it and its group.
+
+    :param host: ``algo-1`` ...
+    :param layout: the host's ``/opt/ml``.
+    :param command: what to run.
+    :param metrics: where metric values go (algo-1's output only, as SageMaker's metrics come
+        from the first host's log stream).
+    :param combined: the job's combined log when the job has several hosts (lines prefixed).
+    """
+
+    def __init__(
+        self,
+        host: str,
+        layout: scriptmode.Layout,
+        command: scriptmode.Command,
+        metrics: MetricSeries | None,
+        combined: tuple[IO[bytes], threading.Lock] | None = None,
+    ) -> None:
+        self.host = host
+        self.layout = layout
+        self.command = command
+        self.metrics = metrics
+        self.combined = combined
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
+        self._readers: list[threading.Thread] = []
+        self._sink: IO[bytes] | None = None
+        self._sink_lock = threading.Lock()
+
+    def start(self) -> None:
+        self._sink = open(self.layout.log, "ab", buffering=0)  # closed in wait()
+        self.proc = subprocess.Popen(
+            self.command.argv,
+            cwd=self.command.cwd,
+            env=self.command.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        self.layout.pid.write_text(str(self.proc.pid))
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, False), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, True), daemon=True),
+        ]
+        for reader in self._readers:
+            reader.start()
+
+    def signal(self, sig: int) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            signal_group(self.proc.pid, sig)
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Reap the script (``TimeoutExpired`` after ``timeout``), then end whatever it left
+        running in its group and finish reading its output."""
+        assert self.proc is not None
+        returncode = self.proc.wait(timeout=timeout)
+        signal_group(self.proc.pid, signal.SIGKILL)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        if self._sink is not None:
+            self._sink.close()
+        return returncode
+
+    def _read(self, pipe: IO[bytes], is_stderr: bool) -> None:
+        prefix = f"[{self.host}] ".encode()
+        for raw in iter(pipe.readline, b""):
+            with self._sink_lock:
+                assert self._sink is not None
+                self._sink.write(raw)
+            if self.combined is not None:
+                sink, lock = self.combined
+                with lock:
+                    sink.write(prefix + raw)
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if self.metrics is not None:
+                self.metrics.feed(line, utcnow())
+            if is_stderr and line.strip():
+                self._stderr_tail.append(line)
+        pipe.close()
+
+    def failure_reason(self, returncode: int) -> str:
+        """``output/failure`` if the script wrote one, else the exit and the last stderr lines."""
+        try:
+            text = self.layout.failure.read_text(errors="replace").strip()
+        except OSError:
+            text = ""
+        if text:
+            return f"AlgorithmError: {text}"[:MAX_REASON]
+        how = f"killed by signal {-returncode}" if returncode < 0 else f"ExitCode {returncode}"
+        tail = "\n".join(self._stderr_tail)[-(MAX_REASON - 120) :]
+        return f"AlgorithmError: ExecuteUserScriptError: {how}\n{tail}".rstrip()
