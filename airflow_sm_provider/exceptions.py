@@ -9,6 +9,7 @@ reports them as ordinary task failures::
      ├── JobNameConflictError       an explicit job name belongs to a job started elsewhere
      ├── JobFailedError             the job ended Failed or Stopped (carries FailureReason)
      │    └── NoSuccessfulTrainingJobError   a tuning job completed without a usable best job
+     ├── MissingMetricsError        a metric definition never matched (fail_on_missing_metrics)
      └── JobTimeoutError            max_ingestion_time elapsed before the job finished
 """
 
@@ -22,6 +23,7 @@ __all__ = [
     "JobFailedError",
     "JobNameConflictError",
     "JobTimeoutError",
+    "MissingMetricsError",
     "NoSuccessfulTrainingJobError",
     "SageMakerProviderError",
 ]
@@ -66,3 +68,7 @@ class NoSuccessfulTrainingJobError(JobFailedError):
 
 class JobTimeoutError(SageMakerProviderError):
     """``max_ingestion_time`` elapsed while the job was still running."""
+
+
+class MissingMetricsError(SageMakerProviderError):
+    """A training job completed without a value for a metric it defines (``fail_on_missing_metrics``)."""

@@ -40,22 +40,32 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def raise_for_failure(kind: JobKind, description: dict[str, Any]) -> None:
-    """Raise the right error if the description is a failure verdict."""
+def raise_for_failure(kind: JobKind, description: dict[str, Any], hook: SageMakerHook | None = None) -> None:
+    """Raise the right error if the description is a failure verdict.
+
+    With a ``hook``, the kind's ``failure_details`` (which may call the API) join the message.
+    """
     verdict = classify(kind, description)
     if verdict.outcome is not Outcome.FAILED:
         return
     name = description.get(kind.name_key, "?")
+    message = verdict.message
+    if hook is not None and kind.failure_details is not None:
+        details = kind.failure_details(hook, description)
+        message += f". {details}" if details else ""
     error = NoSuccessfulTrainingJobError if verdict.status == "Completed" else JobFailedError
     raise error(
-        verdict.message, job_name=name, status=verdict.status, failure_reason=description.get("FailureReason")
+        message, job_name=name, status=verdict.status, failure_reason=description.get("FailureReason")
     )
 
 
 def raise_for_event(
     event: dict[str, Any] | None, timeout_error: type[Exception] = JobTimeoutError
 ) -> dict[str, Any]:
-    """Turn a non-success trigger event into the matching exception; return a success event.
+    """Turn a trigger event that ends the wait without a verdict into an exception.
+
+    ``success`` and ``failed`` events are returned: the caller Describes the job again and
+    publishes or raises from that, so a failure's message is the same on every wait path.
 
     :param timeout_error: What a ``timeout`` event raises: :class:`JobTimeoutError` for
         operators (retried like any failure), ``AirflowSensorTimeout`` for sensors (not retried,
@@ -64,20 +74,17 @@ def raise_for_event(
     if not event:
         raise SageMakerProviderError("Resumed from the triggerer without an event")
     status = event.get("status")
-    if status == "success":
+    if status in ("success", "failed"):
         return event
     message = event.get("message") or f"SageMaker job {event.get('job_name')} did not succeed"
     if status == "timeout":
         raise timeout_error(message)
-    if status == "failed":
-        error = NoSuccessfulTrainingJobError if event.get("job_status") == "Completed" else JobFailedError
-        raise error(message, job_name=event.get("job_name", "?"), status=event.get("job_status") or "?")
     raise SageMakerProviderError(message)
 
 
 def result_of(kind: JobKind, hook: SageMakerHook, description: dict[str, Any]) -> dict[str, Any]:
     """The ``return_value`` of DESIGN.md's XCom contract for a successful job (raises otherwise)."""
-    raise_for_failure(kind, description)
+    raise_for_failure(kind, description, hook)
     best = kind.best_job_name(description)
     return kind.result(description, hook.describe_training_job(best) if best else None)
 

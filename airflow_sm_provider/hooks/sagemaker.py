@@ -136,6 +136,39 @@ class SageMakerHook(AwsBaseHook):
     def describe_training_job(self, name: str) -> dict[str, Any]:
         return self.describe(TRAINING, name)
 
+    def list_trials(self, tuning_job_name: str, **kwargs: Any) -> list[dict[str, Any]]:
+        """One page (up to 100) of a tuning job's training jobs."""
+        response = self.conn.list_training_jobs_for_hyper_parameter_tuning_job(
+            HyperParameterTuningJobName=tuning_job_name, MaxResults=100, **kwargs
+        )
+        return response.get("TrainingJobSummaries", [])
+
+    def training_log_lines(self, job_name: str, limit: int) -> list[str] | None:
+        """Up to ``limit`` lines of a training job's CloudWatch log, oldest first; ``None`` if unreadable.
+
+        Best effort, for explaining a problem: a connection without Logs access (or an endpoint
+        that does not serve the Logs API) is not an error here.
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        logs = self.get_client_type("logs")
+        lines: list[str] = []
+        kwargs: dict[str, Any] = {
+            "logGroupName": "/aws/sagemaker/TrainingJobs",
+            "logStreamNamePrefix": f"{job_name}/",
+        }
+        try:
+            while len(lines) < limit:
+                page = logs.filter_log_events(**kwargs, limit=min(10000, limit - len(lines)))
+                lines.extend(event.get("message", "") for event in page.get("events", []))
+                if not page.get("nextToken"):
+                    break
+                kwargs["nextToken"] = page["nextToken"]
+        except (BotoCoreError, ClientError) as err:
+            self.log.info("Could not read the log of training job %s: %s", job_name, err)
+            return None
+        return lines
+
     def create_model(self, request: dict[str, Any]) -> dict[str, Any]:
         return self.conn.create_model(**request)
 

@@ -50,6 +50,8 @@ class JobKind:
     :param best_job: For kinds that hand on a best training job: its entry in the Describe*
         response, or ``None``. A Completed job without one is a failure, described by
         ``no_best_job_message``.
+    :param failure_details: ``(hook, description) -> text`` appended to a failure's message
+        (e.g. the failed trials of a tuning job and their reasons); may call the API.
     """
 
     name: str
@@ -74,6 +76,7 @@ class JobKind:
     side_xcom: Callable[[dict[str, Any]], dict[str, Any]] = _no_side_xcom
     best_job: Callable[[Description], Description | None] | None = None
     no_best_job_message: Callable[[Description], str] | None = None
+    failure_details: Callable[[Any, Description], str] | None = None
 
     @property
     def requires_best_job(self) -> bool:

@@ -38,6 +38,41 @@ def no_best_job_message(description: Description) -> str:
     return message
 
 
+#: Failed or non-reporting trials named in a tuning failure's message.
+TRIALS_SHOWN = 5
+
+
+def objective_of(description: Description) -> tuple[str | None, str | None]:
+    """The objective metric's name and, where the job defines it, its regex."""
+    config = description.get("HyperParameterTuningJobConfig") or {}
+    name = (config.get("HyperParameterTuningJobObjective") or {}).get("MetricName")
+    definitions = [description.get("TrainingJobDefinition") or {}]
+    definitions += description.get("TrainingJobDefinitions") or []
+    for definition in definitions:
+        for metric in (definition.get("AlgorithmSpecification") or {}).get("MetricDefinitions") or []:
+            if metric.get("Name") == name:
+                return name, metric.get("Regex")
+    return name, None
+
+
+def trial_failures(hook: Any, description: Description) -> str:
+    """Why no trial gave a best job: the objective (and its regex) and the first failed trials."""
+    name, regex = objective_of(description)
+    trials = hook.list_trials(description["HyperParameterTuningJobName"])
+    reported = [t for t in trials if t.get("FinalHyperParameterTuningJobObjectiveMetric")]
+    lines = []
+    if name and not reported:
+        where = f" (regex {regex!r})" if regex else ""
+        lines.append(f"no trial reported the objective metric {name!r}{where}")
+    bad = [t for t in trials if not t.get("FinalHyperParameterTuningJobObjectiveMetric")]
+    for trial in bad[:TRIALS_SHOWN]:
+        reason = trial.get("FailureReason") or f"reported no value for {name!r}"
+        lines.append(f"{trial['TrainingJobName']}: {trial.get('TrainingJobStatus')}: {reason}")
+    if len(bad) > TRIALS_SHOWN:
+        lines.append(f"... and {len(bad) - TRIALS_SHOWN} more")
+    return "; ".join(lines)
+
+
 def tuning_result(description: Description, best_description: Description | None) -> dict[str, Any]:
     """The tuning ``return_value`` XCom of DESIGN.md, JSON-native only.
 
@@ -120,4 +155,5 @@ TUNING = JobKind(
     side_xcom=tuning_side_xcom,
     best_job=best_job,
     no_best_job_message=no_best_job_message,
+    failure_details=trial_failures,
 )

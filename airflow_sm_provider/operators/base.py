@@ -72,6 +72,9 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         """Render ``config`` into a new, normalised request dict (no API call)."""
         raise NotImplementedError
 
+    def after_success(self, description: dict[str, Any]) -> None:
+        """Look at a successful job before its result is published (may warn or raise)."""
+
     def validate_request(self, request: dict[str, Any], *, local_endpoint: bool) -> None:
         """Raise ConfigValidationError for an invalid request (no API call).
 
@@ -100,7 +103,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
 
         if classify(self.kind, description).outcome is Outcome.SUCCEEDED:
             self.log.info("%s %s already completed: reusing its result", self.kind.label, name)
-            return results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
+            return self._publish(context, description)
         if not self.wait_for_completion:
             return results.summary(self.kind, description, xcom_format=self.xcom_format)
         if self.deferrable:
@@ -123,7 +126,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             limit_name="max_ingestion_time",
             on_timeout=JobTimeoutError,
         )
-        return results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
+        return self._publish(context, description)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail with its message or publish the job's result."""
@@ -131,7 +134,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         if self.job_name:
             persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
         description = self.hook.describe(self.kind, results.raise_for_event(event)["job_name"])
-        return results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
+        return self._publish(context, description)
 
     def on_kill(self) -> None:
         if not (self.stop_job_on_kill and self.job_name):
@@ -257,3 +260,8 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             "Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url
         )
         return self.hook.describe(self.kind, name)
+
+    def _publish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:
+        result = results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
+        self.after_success(description)
+        return result

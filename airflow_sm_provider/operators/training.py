@@ -63,6 +63,8 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
         8601 strings), for DAGs migrating from it. Side keys are pushed either way.
     :param stop_job_on_kill: Stop the job when the task is killed (worker or triggerer).
     :param deferrable: Wait in the triggerer instead of holding a worker slot.
+    :param fail_on_missing_metrics: Fail the task when a MetricDefinition never matched (by
+        default each one is a WARNING naming it, its regex and the closest log line).
     :param print_log: Accepted for compatibility with the amazon provider; logs are linked, not copied.
     :param check_if_job_exists: Accepted for compatibility; the job is always looked up.
     """
@@ -78,10 +80,12 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
         hyperparameters: Any = None,
         print_log: bool = True,
         check_if_job_exists: bool = True,
+        fail_on_missing_metrics: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(config=config, **kwargs)
         self.hyperparameters = hyperparameters
+        self.fail_on_missing_metrics = fail_on_missing_metrics
         # Accepted so DAGs written for the amazon provider's operator only change their import.
         # The job is always looked up (that is what lets a retry reattach), and its logs are
         # one click away through the CloudWatch link rather than copied into the task log.
@@ -99,6 +103,14 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
                 **hyperparameters_from(self.hyperparameters),
             }
         return normalize_training_request(request)
+
+    def after_success(self, description: dict[str, Any]) -> None:
+        from airflow_sm_provider import metrics
+
+        lines = None
+        if metrics.unmatched_definitions(description):
+            lines = self.hook.training_log_lines(description["TrainingJobName"], metrics.LOG_LINES_READ)
+        metrics.check_reported(description, lines, self.log, fail=self.fail_on_missing_metrics)
 
     def validate_request(self, request: dict[str, Any], *, local_endpoint: bool) -> None:
         from airflow_sm_provider.validation import validate_training_request

@@ -94,6 +94,7 @@ def tuning_description(name, status="InProgress", best=True, **extra):
             f"arn:aws:sagemaker:us-east-1:123456789012:hyper-parameter-tuning-job/{name}"
         ),
         "HyperParameterTuningJobConfig": copy.deepcopy(tuning_config()["HyperParameterTuningJobConfig"]),
+        "TrainingJobDefinition": copy.deepcopy(tuning_config()["TrainingJobDefinition"]),
         "HyperParameterTuningJobStatus": status,
         "CreationTime": NOW,
         "TrainingJobStatusCounters": {

@@ -32,6 +32,7 @@ PUBLIC = {
         "JobFailedError",
         "JobNameConflictError",
         "JobTimeoutError",
+        "MissingMetricsError",
         "NoSuccessfulTrainingJobError",
         "SageMakerProviderError",
     },

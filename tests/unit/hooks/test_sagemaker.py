@@ -110,3 +110,25 @@ def test_the_target_names_a_local_endpoint_as_not_aws_and_never_shows_credential
     assert target == "connection 'sm_test', region eu-west-1, endpoint http://127.0.0.1:8123 (not AWS)"
     assert "AKIDEXAMPLE" not in target and "secret-value" not in target
     assert hook.is_aws() is False
+
+
+def test_training_log_lines_pages_through_filter_log_events_and_is_none_when_unreadable(monkeypatch, mocker):
+    import boto3
+    from botocore.stub import Stubber
+
+    hook = connection(monkeypatch)
+    logs = boto3.client("logs", region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b")
+    mocker.patch.object(hook, "get_client_type", return_value=logs)
+    expected = {"logGroupName": "/aws/sagemaker/TrainingJobs", "logStreamNamePrefix": "job/", "limit": 3}
+    with Stubber(logs) as stub:
+        stub.add_response(
+            "filter_log_events",
+            {"events": [{"message": "a"}, {"message": "b"}], "nextToken": "t"},
+            expected,
+        )
+        stub.add_response(
+            "filter_log_events", {"events": [{"message": "c"}]}, {**expected, "limit": 1, "nextToken": "t"}
+        )
+        assert hook.training_log_lines("job", 3) == ["a", "b", "c"]
+        stub.add_client_error("filter_log_events", "AccessDeniedException", http_status_code=403)
+        assert hook.training_log_lines("job", 3) is None

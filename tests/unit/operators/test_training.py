@@ -315,7 +315,12 @@ def test_deferrable_defers_to_the_training_trigger_with_no_hidden_timeout(sagema
     assert deferred.value.method_name == "execute_complete"
 
 
-def test_execute_complete_fails_with_the_event_message():
+def test_execute_complete_on_a_failed_event_fails_with_the_jobs_own_failure(sagemaker_stub):
+    sagemaker_stub.add_response(
+        "describe_training_job",
+        training_description("j", "Stopped", FailureReason="by user"),
+        {"TrainingJobName": "j"},
+    )
     event = {
         "status": "failed",
         "kind": "training",
@@ -464,3 +469,46 @@ def test_the_first_log_line_says_where_the_job_goes(sagemaker_stub, capsys):
     operator().execute(context())
     ours = [line for line in capsys.readouterr().out.splitlines() if "airflow_sm_provider.operators" in line]
     assert "SageMaker training job via connection 'aws_default', region us-east-1, endpoint " in ours[1]
+
+
+def completed_without_accuracy(name):
+    job = training_description(name, "Completed")
+    job["AlgorithmSpecification"] = {
+        **job["AlgorithmSpecification"],
+        "MetricDefinitions": [
+            {"Name": "validation:loss", "Regex": "loss=([0-9.]+)"},
+            {"Name": "validation:accuracy", "Regex": "acc=([0-9.]+)"},
+        ],
+    }
+    return job
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_a_completed_job_with_a_metric_that_never_matched_warns_or_fails(
+    sagemaker_stub, mocker, capsys, fail
+):
+    from airflow_sm_provider.exceptions import MissingMetricsError
+    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+
+    name = base_name()
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response(
+        "describe_training_job", completed_without_accuracy(name), {"TrainingJobName": name}
+    )
+    read = mocker.patch.object(
+        SageMakerHook, "training_log_lines", return_value=["loss=0.2", "validation accuracy 0.93"]
+    )
+    if fail:
+        with pytest.raises(MissingMetricsError, match="validation:accuracy"):
+            operator(fail_on_missing_metrics=True).execute(context())
+    else:
+        assert operator().execute(context())["status"] == "Completed"
+        out = capsys.readouterr().out.splitlines()
+        warnings = [line for line in out if "[warning" in line and "loc=metrics.py" in line]
+        assert len(warnings) == 1
+        assert (
+            "'validation:accuracy'" in warnings[0]
+            and "closest line: 'validation accuracy 0.93'" in warnings[0]
+        )
+    read.assert_called_once_with(name, 5000)

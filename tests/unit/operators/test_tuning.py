@@ -9,7 +9,7 @@ from airflow_sm_provider import naming
 from airflow_sm_provider.exceptions import ConfigValidationError, JobFailedError, NoSuccessfulTrainingJobError
 from airflow_sm_provider.operators import SageMakerTuningOperator
 from tests.unit.operators.test_training import FakeTI, context
-from tests.unit.sample_requests import training_description, tuning_config, tuning_description
+from tests.unit.sample_requests import NOW, training_description, tuning_config, tuning_description
 
 
 def ctx(ti=None):
@@ -74,7 +74,23 @@ def test_completed_tuning_publishes_summary_and_tuned_hyperparameters(sagemaker_
     assert ti.xcom["sagemaker_job"]["kind"] == "tuning"
 
 
-def test_completed_without_a_successful_training_job_fails_and_says_so(sagemaker_stub):
+def trials(*rows):
+    return {
+        "TrainingJobSummaries": [
+            {
+                "TrainingJobName": name,
+                "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+                "CreationTime": NOW,
+                "TrainingJobStatus": status,
+                "TunedHyperParameters": {"lr": "0.1"},
+                **({"FailureReason": reason} if reason else {}),
+            }
+            for name, status, reason in rows
+        ]
+    }
+
+
+def test_completed_without_a_successful_training_job_names_the_objective_and_the_trials(sagemaker_stub):
     name = base_name()
     start(sagemaker_stub, name)
     sagemaker_stub.add_response(
@@ -82,8 +98,21 @@ def test_completed_without_a_successful_training_job_fails_and_says_so(sagemaker
         tuning_description(name, "Completed", best=False),
         {"HyperParameterTuningJobName": name},
     )
-    with pytest.raises(NoSuccessfulTrainingJobError, match="none of its training jobs succeeded"):
+    rows = [(f"{name}-00{i}", "Completed", None) for i in range(1, 7)]
+    rows.append((f"{name}-007", "Failed", "AlgorithmError: out of memory"))
+    sagemaker_stub.add_response(
+        "list_training_jobs_for_hyper_parameter_tuning_job",
+        trials(*reversed(rows)),
+        {"HyperParameterTuningJobName": name, "MaxResults": 100},
+    )
+    with pytest.raises(NoSuccessfulTrainingJobError) as raised:
         operator().execute(ctx())
+    message = str(raised.value)
+    assert "none of its training jobs succeeded" in message
+    assert "no trial reported the objective metric 'validation:loss' (regex 'loss=([0-9.]+)')" in message
+    assert f"{name}-007: Failed: AlgorithmError: out of memory" in message
+    assert f"{name}-006: Completed: reported no value for 'validation:loss'" in message
+    assert "and 2 more" in message  # five trials named, the rest counted
 
 
 def test_stopped_tuning_job_fails_the_task(sagemaker_stub):
@@ -93,6 +122,11 @@ def test_stopped_tuning_job_fails_the_task(sagemaker_stub):
         "describe_hyper_parameter_tuning_job",
         tuning_description(name, "Stopped"),
         {"HyperParameterTuningJobName": name},
+    )
+    sagemaker_stub.add_response(
+        "list_training_jobs_for_hyper_parameter_tuning_job",
+        trials((f"{name}-001", "Completed", None)),
+        {"HyperParameterTuningJobName": name, "MaxResults": 100},
     )
     with pytest.raises(JobFailedError, match="ended Stopped: Stopped by user"):
         operator().execute(ctx())

@@ -33,6 +33,12 @@ def test_training_poke_waits_then_returns_the_operators_xcom(sagemaker_stub):
 def test_poke_fails_on_failed_and_stopped_jobs(sagemaker_stub, sensor_class, describe, method, status):
     sensor = sensor_class(task_id="wait", job_name="j")
     sagemaker_stub.add_response(method, describe("j", status), {sensor.kind.name_key: "j"})
+    if sensor.kind.failure_details:  # a tuning failure names its failed trials
+        sagemaker_stub.add_response(
+            "list_training_jobs_for_hyper_parameter_tuning_job",
+            {"TrainingJobSummaries": []},
+            {"HyperParameterTuningJobName": "j", "MaxResults": 100},
+        )
     with pytest.raises(JobFailedError, match=status):
         sensor.poke(context())
 
@@ -82,7 +88,12 @@ def test_deferrable_sensor_pokes_once_then_defers_to_the_same_trigger(
     sagemaker_stub.assert_no_pending_responses()
 
 
-def test_sensor_execute_complete_fails_on_failed_event():
+def test_sensor_execute_complete_fails_on_failed_event(sagemaker_stub):
+    sagemaker_stub.add_response(
+        "describe_training_job",
+        training_description("j", "Failed", FailureReason="boom"),
+        {"TrainingJobName": "j"},
+    )
     sensor = SageMakerTrainingSensor(task_id="wait", job_name="j")
     with pytest.raises(JobFailedError, match="boom"):
         sensor.execute_complete(
