@@ -11,13 +11,19 @@ import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.configuration import conf
+from airflow.providers.common.compat.sdk import AirflowTaskTimeout
 from airflow.sdk import BaseOperator
+
+try:  # where the task runner raises it from: airflow.sdk from 3.2, airflow.exceptions before
+    from airflow.sdk.exceptions import TaskDeferralTimeout
+except ImportError:  # pragma: no cover - Airflow < 3.2
+    from airflow.exceptions import TaskDeferralTimeout  # type: ignore[no-redef,attr-defined]
 
 from airflow_sm_provider import naming, results, waiting
 from airflow_sm_provider.exceptions import JobNameConflictError, JobTimeoutError
 from airflow_sm_provider.hooks.mixin import SageMakerHookMixin
 from airflow_sm_provider.jobs import JobKind, Outcome, classify
-from airflow_sm_provider.links.sagemaker import job_url, persist_job_link
+from airflow_sm_provider.links.sagemaker import XCOM_KEY, job_url, persist_job_link
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -66,6 +72,9 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         self.stop_job_on_kill = stop_job_on_kill
         self.deferrable = deferrable
         self.job_name: str | None = None
+        #: A timeout already stopped the job or chose to leave it (on_kill, which Airflow calls
+        #: after an execution_timeout, must not overrule that).
+        self._timeout_decided = False
 
     # -- hooks for subclasses ------------------------------------------------------------------
     def build_request(self, context: Context) -> dict[str, Any]:
@@ -118,14 +127,18 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
                 limit_name="max_ingestion_time",
                 stop_job_on_kill=self.stop_job_on_kill,
             )
-        description = waiting.wait(
-            self.hook,
-            waiting.Watcher(self.kind, name, self.log),
-            poll_interval=self.check_interval,
-            timeout=self.max_ingestion_time,
-            limit_name="max_ingestion_time",
-            on_timeout=JobTimeoutError,
-        )
+        try:
+            description = waiting.wait(
+                self.hook,
+                waiting.Watcher(self.kind, name, self.log),
+                poll_interval=self.check_interval,
+                timeout=self.max_ingestion_time,
+                limit_name="max_ingestion_time",
+                on_timeout=JobTimeoutError,
+            )
+        except (JobTimeoutError, AirflowTaskTimeout) as err:
+            self._timed_out(context, name, err)
+            raise
         return self._publish(context, description)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -133,11 +146,26 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         self.job_name = (event or {}).get("job_name")
         if self.job_name:
             persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
-        description = self.hook.describe(self.kind, results.raise_for_event(event)["job_name"])
-        return self._publish(context, description)
+        try:
+            name = results.raise_for_event(event)["job_name"]
+        except JobTimeoutError as err:
+            if self.job_name:
+                self._timed_out(context, self.job_name, err)
+            raise
+        return self._publish(context, self.hook.describe(self.kind, name))
+
+    def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
+        """Also decide the job's fate when the deferral itself timed out (``execution_timeout``)."""
+        try:
+            return super().resume_execution(next_method, next_kwargs, context)
+        except TaskDeferralTimeout as err:
+            info = context["ti"].xcom_pull(task_ids=self.task_id, key=XCOM_KEY) or {}
+            if info.get("job_name"):
+                self._timed_out(context, info["job_name"], err)
+            raise
 
     def on_kill(self) -> None:
-        if not (self.stop_job_on_kill and self.job_name):
+        if not (self.stop_job_on_kill and self.job_name) or self._timeout_decided:
             return
         self.log.info("Task killed: stopping SageMaker %s %s", self.kind.label, self.job_name)
         try:
@@ -260,6 +288,31 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             "Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url
         )
         return self.hook.describe(self.kind, name)
+
+    def _timed_out(self, context: Context, name: str, err: BaseException) -> None:
+        """A wait ran out of time: stop the job if this task will not be retried, else leave it.
+
+        A retry reattaches to a job that is still running, so leaving it loses nothing; a last
+        try that gives up would leave it billing with nobody waiting. ``stop_job_on_kill=False``
+        always leaves it.
+        """
+        self._timeout_decided = True
+        ti = context["ti"]
+        retried = ti.try_number <= (self.retries or 0)
+        if retried or not self.stop_job_on_kill:
+            why = "a retry of this task reattaches to it" if retried else "stop_job_on_kill=False"
+            self.log.error("%s: SageMaker %s %s was left running (%s)", err, self.kind.label, name, why)
+            return
+        self.log.error(
+            "%s: this task will not be retried, so SageMaker %s %s is being stopped",
+            err,
+            self.kind.label,
+            name,
+        )
+        try:
+            self.hook.stop(self.kind, name)
+        except Exception as stop_error:  # noqa: BLE001 - it may have just finished; the timeout stands
+            self.log.warning("Could not stop %s %s: %s", self.kind.label, name, stop_error)
 
     def _publish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:
         result = results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)

@@ -20,13 +20,22 @@ from tests.unit.sample_requests import training_config, training_description
 
 class FakeTI:
     def __init__(
-        self, dag_id="retrain", task_id="train", run_id="scheduled__2026-11-22T00:00:00+00:00", map_index=-1
+        self,
+        dag_id="retrain",
+        task_id="train",
+        run_id="scheduled__2026-11-22T00:00:00+00:00",
+        map_index=-1,
+        try_number=1,
     ):
         self.dag_id, self.task_id, self.run_id, self.map_index = dag_id, task_id, run_id, map_index
+        self.try_number = try_number
         self.xcom: dict[str, object] = {}
 
     def xcom_push(self, key, value):
         self.xcom[key] = value
+
+    def xcom_pull(self, task_ids=None, key="return_value"):
+        return self.xcom.get(key)
 
 
 def context(ti=None):
@@ -180,20 +189,87 @@ def test_transient_errors_while_waiting_do_not_fail_the_task(sagemaker_stub):
     assert operator().execute(context())["status"] == "Completed"
 
 
-def test_max_ingestion_time_fails_with_a_timeout_and_leaves_the_job(sagemaker_stub):
-    name = base_name()
-    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
-    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
-    sagemaker_stub.add_response(
-        "describe_training_job", training_description(name), {"TrainingJobName": name}
-    )
-    sagemaker_stub.add_response(
-        "describe_training_job", training_description(name), {"TrainingJobName": name}
-    )
+def start_and_keep_running(stub, name, polls=2):
+    stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    for _ in range(polls):
+        stub.add_response("describe_training_job", training_description(name), {"TrainingJobName": name})
 
-    with pytest.raises(JobTimeoutError, match="max_ingestion_time"):
-        operator(max_ingestion_time=0).execute(context())
+
+def test_max_ingestion_time_with_a_retry_to_come_leaves_the_job_for_it(sagemaker_stub):
+    name = base_name()
+    start_and_keep_running(sagemaker_stub, name)
+    with pytest.raises(JobTimeoutError, match=r"max_ingestion_time \(0 s\) ran out"):
+        operator(max_ingestion_time=0, retries=1).execute(context(FakeTI(try_number=1)))
     sagemaker_stub.assert_no_pending_responses()  # no StopTrainingJob queued or made
+
+
+def test_max_ingestion_time_on_the_last_try_stops_the_job(sagemaker_stub):
+    name = base_name()
+    start_and_keep_running(sagemaker_stub, name)
+    sagemaker_stub.add_response("stop_training_job", {}, {"TrainingJobName": name})
+    with pytest.raises(JobTimeoutError):
+        operator(max_ingestion_time=0, retries=1).execute(context(FakeTI(try_number=2)))
+    sagemaker_stub.assert_no_pending_responses()
+
+
+def test_stop_job_on_kill_false_leaves_the_job_even_on_the_last_try(sagemaker_stub):
+    name = base_name()
+    start_and_keep_running(sagemaker_stub, name)
+    with pytest.raises(JobTimeoutError):
+        operator(max_ingestion_time=0, stop_job_on_kill=False).execute(context())
+    sagemaker_stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(("retries", "stopped"), [(0, True), (1, False)])
+def test_execution_timeout_in_the_worker_stops_the_job_only_on_the_last_try(
+    sagemaker_stub, mocker, retries, stopped
+):
+    from airflow.providers.common.compat.sdk import AirflowTaskTimeout
+
+    name = base_name()
+    start_and_keep_running(sagemaker_stub, name, polls=0)
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
+    if stopped:
+        sagemaker_stub.add_response("stop_training_job", {}, {"TrainingJobName": name})
+    # the task runner's timeout signal interrupts the wait, then it calls on_kill
+    mocker.patch("airflow_sm_provider.waiting.wait", side_effect=AirflowTaskTimeout("Timeout, PID: 1"))
+    task = operator(retries=retries)
+    with pytest.raises(AirflowTaskTimeout):
+        task.execute(context())
+    task.on_kill()  # must not overrule the decision (the Stubber refuses a second stop)
+    sagemaker_stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(("retries", "stopped"), [(0, True), (1, False)])
+def test_a_deferred_max_ingestion_time_decides_on_resume(sagemaker_stub, retries, stopped):
+    if stopped:
+        sagemaker_stub.add_response("stop_training_job", {}, {"TrainingJobName": "j"})
+    event = {
+        "status": "timeout",
+        "kind": "training",
+        "job_name": "j",
+        "job_status": "InProgress",
+        "message": "late",
+    }
+    with pytest.raises(JobTimeoutError, match="late"):
+        operator(retries=retries).execute_complete(context(), event)
+    sagemaker_stub.assert_no_pending_responses()
+
+
+@pytest.mark.parametrize(("retries", "stopped"), [(0, True), (2, False)])
+def test_a_deferral_that_hits_execution_timeout_decides_too(sagemaker_stub, retries, stopped):
+    from airflow_sm_provider.operators.base import TaskDeferralTimeout
+
+    if stopped:
+        sagemaker_stub.add_response("stop_training_job", {}, {"TrainingJobName": "j"})
+    ti = FakeTI()
+    ti.xcom_push("sagemaker_job", {"kind": "training", "job_name": "j", "region_name": "us-east-1"})
+    with pytest.raises(TaskDeferralTimeout):
+        operator(retries=retries).resume_execution("__fail__", {"error": "Trigger timeout"}, context(ti))
+    sagemaker_stub.assert_no_pending_responses()
 
 
 def test_explicit_name_owned_by_someone_else_fails_clearly(sagemaker_stub):
