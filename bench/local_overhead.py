@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import signal
 import statistics
 import subprocess
@@ -46,13 +47,14 @@ with open(os.path.join(os.environ.get("SM_MODEL_DIR", "."), "model.txt"), "w") a
 """
 
 
-def _client(endpoint_url: str):
+def _client(connection: dict):
+    """A client from the connection ``python -m airflow_sm_provider.local connection`` prints."""
     return boto3.client(
         "sagemaker",
-        endpoint_url=endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="x",
-        aws_secret_access_key="x",
+        endpoint_url=connection["extra"]["endpoint_url"],
+        region_name=connection["extra"]["region_name"],
+        aws_access_key_id=connection["login"],
+        aws_secret_access_key=connection["password"],
     )
 
 
@@ -177,8 +179,9 @@ def p90(values: list[float]) -> float:
 
 
 @contextlib.contextmanager
-def _served(home: Path) -> Iterator[str]:
-    """The backend as its own process, as users run it (clients here must not share its GIL)."""
+def _served(home: Path) -> Iterator[dict]:
+    """The backend as its own process, as users run it (clients here must not share its GIL);
+    yields the connection the ``connection`` command prints for it."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "airflow_sm_provider.local", "serve", "--port", "0", "--home", str(home)],
         stdout=subprocess.PIPE,
@@ -187,7 +190,15 @@ def _served(home: Path) -> Iterator[str]:
     )
     try:
         assert proc.stdout is not None
-        yield proc.stdout.readline().strip()
+        port = proc.stdout.readline().strip().rsplit(":", 1)[1]
+        command = ["connection", "--home", str(home), "--port", port]
+        printed = subprocess.run(
+            [sys.executable, "-m", "airflow_sm_provider.local", *command],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        yield json.loads(printed.stdout)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
@@ -203,12 +214,12 @@ def main() -> None:
         code = root / "code"
         code.mkdir()
         (code / "train.py").write_text(SCRIPT)
-        with _served(root / "home") as url:
-            client = _client(url)
+        with _served(root / "home") as connection:
+            client = _client(connection)
             direct_seconds(code, 2)  # warm the page cache
             direct = direct_seconds(code, args.jobs)
             backend = backend_seconds(client, code, root / "out", args.jobs)
-            rate, quiet, loaded = describe_load(lambda: _client(url), client, code, root / "out")
+            rate, quiet, loaded = describe_load(lambda: _client(connection), client, code, root / "out")
             rates = {}
             try:
                 from airflow_sm_provider.local.tuning import TuningService  # noqa: F401
