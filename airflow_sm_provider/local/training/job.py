@@ -10,6 +10,7 @@ status (``TrainingJobStatus``)::
        any live status --> Stopping --> Stopped (or Failed if teardown fails)
        any live status --> MaxWaitTimeExceeded (primary Stopped; managed spot only)
     Training -> Interrupted -> Starting (a spot interruption: the job starts again)
+    any live status --> Restarting -> Downloading (RetryStrategy, after a backend restart)
 
 ``enter()`` refuses any other move, so the runner cannot put a job into an impossible state.
 Records are plain data: the backend serialises access to them, and ``to_doc()`` / ``from_doc()``
@@ -38,11 +39,12 @@ PRIMARY = {
     "MaxRuntimeExceeded": "Stopped",
     "Interrupted": "InProgress",
     "MaxWaitTimeExceeded": "Stopped",
+    "Restarting": "InProgress",
 }
 TERMINAL_STATUSES = frozenset({"Completed", "Failed", "Stopped"})
 ALLOWED = {
-    "Starting": {"Downloading", "Failed", "Stopping", "MaxWaitTimeExceeded"},
-    "Downloading": {"Training", "Failed", "Stopping", "MaxWaitTimeExceeded"},
+    "Starting": {"Downloading", "Failed", "Stopping", "MaxWaitTimeExceeded", "Restarting"},
+    "Downloading": {"Training", "Failed", "Stopping", "MaxWaitTimeExceeded", "Restarting"},
     "Training": {
         "Uploading",
         "Failed",
@@ -50,9 +52,11 @@ ALLOWED = {
         "MaxRuntimeExceeded",
         "MaxWaitTimeExceeded",
         "Interrupted",
+        "Restarting",
     },
-    "Interrupted": {"Starting", "Failed", "Stopping", "MaxWaitTimeExceeded"},
-    "Uploading": {"Completed", "Failed", "Stopping"},
+    "Interrupted": {"Starting", "Failed", "Stopping", "MaxWaitTimeExceeded", "Restarting"},
+    "Restarting": {"Downloading", "Failed", "Stopping", "MaxWaitTimeExceeded"},
+    "Uploading": {"Completed", "Failed", "Stopping", "Restarting"},
     "Stopping": {"Stopped", "Failed"},
 }
 MESSAGES = {
@@ -67,6 +71,7 @@ MESSAGES = {
     "MaxRuntimeExceeded": "Training job exceeded MaxRuntimeInSeconds and was stopped",
     "Interrupted": "Spot instance interrupted (simulated); the job restarts from its checkpoints",
     "MaxWaitTimeExceeded": "Training job exceeded MaxWaitTimeInSeconds and was stopped",
+    "Restarting": "The local backend restarted while the job ran; retrying it (RetryStrategy)",
 }
 # locally nothing is billed; a managed spot job reports SageMaker's typical saving so that
 # BillableTimeInSeconds < TrainingTimeInSeconds, as on AWS
@@ -120,6 +125,7 @@ class TrainingJob:
     training_end_time: datetime | None = None
     metrics: MetricSeries = field(default_factory=lambda: MetricSeries(definitions=[]))
     version: int = 0
+    retries: int = 0  # RetryStrategy attempts used
 
     def __post_init__(self) -> None:
         if not self.transitions:
@@ -170,6 +176,11 @@ class TrainingJob:
             self.training_end_time = now
             self.training_start_time = self.training_start_time or now
         self.version += 1
+
+    def may_retry(self) -> bool:
+        """Whether ``RetryStrategy.MaximumRetryAttempts`` allows another attempt."""
+        allowed = (self.request.get("RetryStrategy") or {}).get("MaximumRetryAttempts", 0)
+        return self.retries < allowed
 
     def training_seconds(self) -> int | None:
         if self.training_start_time is None or self.training_end_time is None:
@@ -248,6 +259,7 @@ class TrainingJob:
             "training_end_time": to_epoch(self.training_end_time),
             "metrics": self.metrics.to_doc(),
             "version": self.version,
+            "retries": self.retries,
         }
 
     @classmethod
@@ -275,4 +287,5 @@ class TrainingJob:
             training_end_time=from_epoch(doc.get("training_end_time")),
             metrics=MetricSeries.from_doc(doc.get("metrics", {})),
             version=doc.get("version", 0),
+            retries=doc.get("retries", 0),
         )

@@ -25,8 +25,10 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 
+from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import artifacts, scriptmode, storage, toolkit
 from airflow_sm_provider.local.training.checkpoints import CheckpointSync
 from airflow_sm_provider.local.training.metrics import MetricSeries
@@ -79,6 +81,7 @@ class Runner:
     :param on_exit: called from the runner's thread when it is done with the job.
     :param options: the backend's training options (spot interruptions, isolation wrapper).
     :param wrapper: argv put before each script's interpreter (network isolation).
+    :param created: when the job was created (MaxWaitTimeInSeconds counts every attempt).
     """
 
     def __init__(
@@ -93,6 +96,7 @@ class Runner:
         on_exit: Callable[[], None] | None = None,
         options: TrainingOptions | None = None,
         wrapper: tuple[str, ...] = (),
+        created: datetime | None = None,
     ) -> None:
         self.name = name
         self.arn = arn
@@ -101,6 +105,7 @@ class Runner:
         self.metrics = metrics
         self.options = options or TrainingOptions()
         self.wrapper = wrapper
+        self.created = created or utcnow()
         self.layouts = host_layouts(layout, request)
         self._advance = advance
         self._on_exit = on_exit
@@ -184,7 +189,8 @@ class Runner:
     def _lifecycle(self) -> None:
         stopping = self.request.get("StoppingCondition") or {}
         if self.request.get("EnableManagedSpotTraining") and stopping.get("MaxWaitTimeInSeconds"):
-            self._after(stopping["MaxWaitTimeInSeconds"], lambda: self.stop("MaxWaitTimeExceeded"))
+            waited = (utcnow() - self.created).total_seconds()
+            self._after(stopping["MaxWaitTimeInSeconds"] - waited, lambda: self.stop("MaxWaitTimeExceeded"))
         attempt = 0
         while self._run_once(attempt):
             attempt += 1
@@ -218,6 +224,10 @@ class Runner:
         else:
             self._complete()
         return False
+
+    def fresh_start(self) -> None:
+        """Before a retry: the new attempt starts on fresh hosts, as on a new instance."""
+        self._fresh_hosts()
 
     def _fresh_hosts(self) -> None:
         """A new spot instance has nothing of the old one but what went to S3."""

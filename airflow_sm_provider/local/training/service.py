@@ -83,8 +83,9 @@ class TrainingService:
 
     # startup / shutdown ----------------------------------------------------------------------
     def recover(self) -> list[str]:
-        """Load every job; those that were live when the backend died end now. Returns their names."""
-        orphans = []
+        """Load every job; those that were live when the backend died are retried if their
+        RetryStrategy allows, else end now. Returns the names of those that ended."""
+        orphans, retried = [], []
         for doc in self.store.load_training_jobs():
             job = TrainingJob.from_doc(doc)
             if not job.is_terminal:
@@ -94,15 +95,47 @@ class TrainingService:
                     )
                 if job.secondary_status == "Stopping":  # it was being stopped anyway
                     job.enter("Stopped")
+                    orphans.append(job.name)
+                elif job.may_retry():  # SageMaker retries an InternalServerError
+                    job.retries += 1
+                    job.enter("Restarting")
+                    job.metrics = MetricSeries(self._definitions(job.request), job.metrics.points)
+                    retried.append(job)
                 else:
                     job.enter("Failed", reason=RESTART_REASON)
+                    orphans.append(job.name)
                 self.store.save_training_job(job.to_doc())
-                orphans.append(job.name)
             self._jobs[job.name] = job
             self._taken.add(job.name.lower())
         if orphans:
             log.warning("training jobs lost by a backend restart, now ended: %s", ", ".join(orphans))
+        for job in retried:
+            log.warning("training job %s: retry %d after a backend restart", job.name, job.retries)
+            runner = self._runner_for(job)
+            runner.fresh_start()
+            with self._cond:
+                self._runners[job.name] = runner
+            runner.start()
         return orphans
+
+    @staticmethod
+    def _definitions(request: dict) -> list:
+        return compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
+
+    def _runner_for(self, job: TrainingJob) -> Runner:
+        name = job.name
+        return Runner(
+            name,
+            job.arn,
+            job.request,
+            scriptmode.Layout(self.jobs_dir / name),
+            job.metrics,
+            lambda secondary, reason: self._advance(name, secondary, reason),
+            grace=self.stop_grace,
+            on_exit=lambda: self._forget(name),
+            options=self.options,
+            created=job.creation_time,
+        )
 
     def close(self) -> None:
         """Stop every running process and wait for its runner (including a final save in flight);
@@ -127,9 +160,6 @@ class TrainingService:
         region = region or (region_of(tuning_job_arn) if tuning_job_arn else self.region)
         arn = make_arn(region, self.account_id, "training-job", name)
         output = artifacts.model_uri(request, name)
-        definitions = compile_definitions(
-            (request.get("AlgorithmSpecification") or {}).get("MetricDefinitions")
-        )
         stored = {k: v for k, v in request.items() if k not in ("Tags", "TrainingJobName")}
         job = TrainingJob(
             name=name,
@@ -138,20 +168,10 @@ class TrainingService:
             creation_time=utcnow(),
             model_artifacts=output,
             tuning_job_arn=tuning_job_arn,
-            metrics=MetricSeries(definitions),
+            metrics=MetricSeries(self._definitions(request)),
         )
         layout = scriptmode.Layout(self.jobs_dir / name)
-        runner = Runner(
-            name,
-            arn,
-            request,
-            layout,
-            job.metrics,
-            lambda secondary, reason: self._advance(name, secondary, reason),
-            grace=self.stop_grace,
-            on_exit=lambda: self._forget(name),
-            options=self.options,
-        )
+        runner = self._runner_for(job)
         with self._cond:
             if self._closed:
                 raise ResourceInUse("The local backend is shutting down")

@@ -39,6 +39,9 @@ from airflow_sm_provider.local.tuning.watch import final_objective, watch
 
 log = logging.getLogger(__name__)
 
+# what SageMaker retries: its own failures, not the algorithm's (ClientError, AlgorithmError)
+RETRYABLE = "InternalServerError"
+
 
 @dataclasses.dataclass
 class Context:
@@ -105,7 +108,7 @@ class JobEngine(threading.Thread):
                 return True
             return False
         while len(self.running) < self.job.config["ResourceLimits"]["MaxParallelTrainingJobs"]:
-            if len(self.job.trials) >= self.budget or not self._launch():
+            if self._used() >= self.budget or not self._launch():
                 break
         return False
 
@@ -124,13 +127,19 @@ class JobEngine(threading.Thread):
             limit = job.config["ResourceLimits"].get("MaxRuntimeInSeconds")
             if limit and (utcnow() - job.creation_time).total_seconds() >= limit:
                 reason = "ResourceLimits.MaxRuntimeInSeconds reached"
-        if reason is None and len(job.trials) >= self.budget and not self.running:
+        if reason is None and self._used() >= self.budget and not self.running:
             reason = "all training jobs launched"
         if reason is not None and job.completion_reason is None:
             with self.ctx.lock:
                 job.completion_reason = reason
             log.info("Tuning job %s completes: %s", job.name, reason)
         return ("Completed", reason) if reason else None
+
+    def _used(self) -> int:
+        """Trials that count against the budget: every one but those lost for internal reasons
+        (as many of those as the budget itself, so a persistent internal failure still ends)."""
+        retryable = sum(1 for trial in self.job.trials if trial.retryable)
+        return len(self.job.trials) - retryable + max(0, retryable - self.budget)
 
     def _launch(self) -> bool:
         """Ask optuna for a point and start its training job; False if none could be started."""
@@ -217,6 +226,7 @@ class JobEngine(threading.Thread):
         with self.ctx.lock:
             trial.end_time = described.get("TrainingEndTime") or utcnow()
             trial.failure_reason = described.get("FailureReason") if status == "Failed" else None
+            trial.retryable = status == "Failed" and (trial.failure_reason or "").startswith(RETRYABLE)
             trial.objective_value = value
             trial.objective_status = "Succeeded" if value is not None else "Failed"
             trial.finished_order = 1 + max((t.finished_order for t in self.job.trials), default=0)

@@ -36,6 +36,8 @@ class Trial:
     :param intermediate: objective values the job emitted so far (early stopping, Hyperband).
     :param pruned: stopped early by the tuning job (early stopping or Hyperband).
     :param finished_order: position among finished trials (completion criteria), 0 if running.
+    :param retryable: failed for an internal reason (its process lost by a backend restart): a
+        ``RetryableError`` that does not use the budget; another trial takes its place.
     """
 
     number: int
@@ -54,6 +56,7 @@ class Trial:
     start_time: dt.datetime | None = None
     end_time: dt.datetime | None = None
     finished_order: int = 0
+    retryable: bool = False
 
     @property
     def finished(self) -> bool:

@@ -51,10 +51,12 @@ def trial_summary(job: TuningJob, trial: Trial) -> dict[str, Any]:
 
 
 def status_counters(job: TuningJob) -> dict[str, int]:
-    """``TrainingJobStatusCounters``: a failed trial is a NonRetryableError; Stopping is InProgress."""
+    """``TrainingJobStatusCounters``: a failed trial is a NonRetryableError unless it failed for an
+    internal reason (RetryableError); Stopping is InProgress."""
     counters = {"Completed": 0, "InProgress": 0, "RetryableError": 0, "NonRetryableError": 0, "Stopped": 0}
     for trial in job.trials:
-        key = {"Failed": "NonRetryableError", "Stopping": "InProgress"}.get(trial.status, trial.status)
+        failed = "RetryableError" if trial.retryable else "NonRetryableError"
+        key = {"Failed": failed, "Stopping": "InProgress"}.get(trial.status, trial.status)
         counters[key] = counters.get(key, 0) + 1
     return counters
 

@@ -108,7 +108,9 @@ def test_no_successful_trial_completes_without_a_best_training_job(sm_client, co
     assert described["ObjectiveStatusCounters"]["Failed"] == 2
 
 
-def test_a_restarted_backend_resumes_the_search_with_its_remaining_budget(code, tmp_path: Path):
+def test_trials_lost_to_a_restart_are_retryable_errors_replaced_without_using_the_budget(
+    code, tmp_path: Path
+):
     home = tmp_path / "home"
     hold = tmp_path / "hold"
     hold.touch()
@@ -125,9 +127,20 @@ def test_a_restarted_backend_resumes_the_search_with_its_remaining_budget(code, 
         described = wait_tuning(client, "resume")
         summaries = trials(client, "resume")
     assert described["HyperParameterTuningJobStatus"] == "Completed"
-    assert described["TrainingJobStatusCounters"]["NonRetryableError"] == 2  # lost with the old process
-    assert described["TrainingJobStatusCounters"]["Completed"] == 2
-    assert sorted(s["TrainingJobName"].split("-")[1] for s in summaries) == ["001", "002", "003", "004"]
+    counters = described["TrainingJobStatusCounters"]
+    # the two trials lost with the old process are SageMaker's RetryableError and use no budget:
+    # two more take their place, and the whole budget of 4 completes
+    assert (counters["RetryableError"], counters["NonRetryableError"], counters["Completed"]) == (2, 0, 4)
+    assert sorted(s["TrainingJobName"].split("-")[1] for s in summaries) == [
+        "001",
+        "002",
+        "003",
+        "004",
+        "005",
+        "006",
+    ]
+    lost = [s for s in summaries if s["TrainingJobStatus"] == "Failed"]
+    assert sorted(s["TrainingJobName"].split("-")[1] for s in lost) == ["001", "002"]
     assert "BestTrainingJob" in described
 
 

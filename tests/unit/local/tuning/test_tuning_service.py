@@ -228,7 +228,7 @@ def test_random_seed_makes_the_choices_reproducible(service):
     assert runs[0] == runs[1]
 
 
-def test_restart_resumes_with_the_remaining_budget(service_factory, fake):
+def test_restart_replaces_lost_trials_without_using_the_budget(service_factory, fake):
     first = service_factory(fake)
     fake.hold.set()
     first.create(tuning_request("resume", max_jobs=6, parallel=2, RandomSeed=2))
@@ -239,9 +239,21 @@ def test_restart_resumes_with_the_remaining_budget(service_factory, fake):
     second = service_factory(fake)
     described = finished(second, "resume")
     assert described["HyperParameterTuningJobStatus"] == "Completed"
-    assert described["TrainingJobStatusCounters"]["NonRetryableError"] == 2
-    assert described["TrainingJobStatusCounters"]["Completed"] == 4
-    assert len(fake.jobs) == 6
+    counters = described["TrainingJobStatusCounters"]
+    # lost to the restart: SageMaker's RetryableError, not counted; the budget of 6 completes
+    assert (counters["RetryableError"], counters["NonRetryableError"], counters["Completed"]) == (2, 0, 6)
+    assert len(fake.jobs) == 8
+
+
+def test_a_persistent_internal_error_still_ends_the_job(service_factory, fake):
+    fake.fail_with = "InternalServerError: boom"
+    service = service_factory(fake)
+    service.create(tuning_request("broken", max_jobs=2, parallel=1))
+    described = finished(service, "broken")
+    assert described["HyperParameterTuningJobStatus"] == "Completed"
+    # retried as many times as the budget, then counted: 2 replacements, then 2 that count
+    assert described["TrainingJobStatusCounters"]["RetryableError"] == 4
+    assert len(fake.jobs) == 4
 
 
 def test_finished_jobs_survive_a_restart(service_factory, fake):

@@ -64,6 +64,7 @@ class FakeTraining:
         self.tuning_arns: dict[str, str | None] = {}
         self.hold = threading.Event()  # while set, jobs do not finish (restart tests)
         self.ignore_stops = False  # while True, StopTrainingJob is accepted but has no effect
+        self.fail_with: str | None = None  # every job fails with this reason
 
     def check_instance_limit(self, request: dict[str, Any]) -> None:
         pass
@@ -88,6 +89,10 @@ class FakeTraining:
             self.peak = max(self.peak, self.running)
             job.started = now()
         try:
+            if self.fail_with:
+                job.failure = self.fail_with
+                self._end(job, "Failed")
+                return
             try:
                 values = self.objective(job.request["HyperParameters"])
             except Exception as err:  # noqa: BLE001 (any error of the objective fails the job)
