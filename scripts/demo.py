@@ -1,11 +1,12 @@
 """``make demo``: run the ``sagemaker_retraining`` DAG offline, on the embedded local backend.
 
-Starts ``python -m airflow_sm_provider.local serve`` on a free port, points ``aws_default`` at it,
-runs the DAG with ``dag.test()`` (deferrable tasks run their triggers inline, so the triggerer
-path is exercised), stops the backend and prints a leaderboard of the tuning trials, the best
-hyperparameters, the final job's metrics, the model and its artifacts. Exit status 1 if any task
-failed. State lives under ``.demo/``; every run is a new DAG run with new job names, so running
-it again just works.
+Starts ``python -m airflow_sm_provider.local serve`` on a free port, points ``aws_default`` at it
+with the connection ``python -m airflow_sm_provider.local connection`` prints (the backend's
+generated key; every request is signed), runs the DAG with ``dag.test()`` (deferrable tasks run
+their triggers inline, so the triggerer path is exercised), stops the backend and prints a
+leaderboard of the tuning trials, the best hyperparameters, the final job's metrics, the model
+and its artifacts. Exit status 1 if any task failed. State lives under ``.demo/``; every run is
+a new DAG run with new job names, so running it again just works.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ DEMO = ROOT / ".demo"
 DAGS = ROOT / "dags"
 
 
-def start_backend(home: Path) -> tuple[subprocess.Popen[str], str]:
+def start_backend(home: Path) -> tuple[subprocess.Popen[str], dict]:
+    """The backend as its own process, and the ``aws`` connection its ``connection`` command prints."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -43,11 +45,30 @@ def start_backend(home: Path) -> tuple[subprocess.Popen[str], str]:
     while time.monotonic() < deadline:
         line = process.stdout.readline()
         if line.startswith("http://"):
-            return process, line.strip()
+            return process, connection(home, port=line.strip().rsplit(":", 1)[1])
         if process.poll() is not None:
             break
     process.kill()
     raise SystemExit("the local SageMaker backend did not start")
+
+
+def connection(home: Path, port: str) -> dict:
+    printed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "airflow_sm_provider.local",
+            "connection",
+            "--home",
+            str(home),
+            "--port",
+            port,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(printed.stdout)
 
 
 def dags_on_path() -> None:
@@ -56,7 +77,7 @@ def dags_on_path() -> None:
         sys.path.insert(0, str(DAGS))
 
 
-def configure(endpoint: str) -> None:
+def configure(connection: dict) -> None:
     dags_on_path()
     from retraining.config import env_name
 
@@ -66,14 +87,7 @@ def configure(endpoint: str) -> None:
             "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(
-                {
-                    "conn_type": "aws",
-                    "login": "local",
-                    "password": "local-secret",
-                    "extra": {"region_name": "us-east-1", "endpoint_url": endpoint},
-                }
-            ),
+            "AIRFLOW_CONN_AWS_DEFAULT": json.dumps(connection),
             env_name("data_uri"): (DEMO / "data").as_uri(),
             env_name("code_uri"): (DEMO / "code").as_uri(),
             env_name("output_uri"): (DEMO / "output").as_uri(),
@@ -126,15 +140,15 @@ def task_states(run) -> dict[str, str]:
         return {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
 
 
-def leaderboard(endpoint: str, tuning_job: str, objective: str) -> list[str]:
+def leaderboard(connection: dict, tuning_job: str, objective: str) -> list[str]:
     import boto3
 
     client = boto3.client(
         "sagemaker",
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local-secret",
+        endpoint_url=connection["extra"]["endpoint_url"],
+        region_name=connection["extra"]["region_name"],
+        aws_access_key_id=connection["login"],
+        aws_secret_access_key=connection["password"],
     )
     summaries = []
     for page in client.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job").paginate(
@@ -163,9 +177,9 @@ def _short(value: str) -> str:
 
 def main() -> int:
     DEMO.mkdir(exist_ok=True)
-    backend, endpoint = start_backend(DEMO / "sm-home")
+    backend, aws_connection = start_backend(DEMO / "sm-home")
     try:
-        configure(endpoint)
+        configure(aws_connection)
         migrate()
         started = time.monotonic()
         run = run_dag()
@@ -182,7 +196,7 @@ def main() -> int:
                 else "objective"
             )
             print(f"\nTuning job {tuning['tuning_job_name']} leaderboard:")
-            print("\n".join(leaderboard(endpoint, tuning["tuning_job_name"], objective)))
+            print("\n".join(leaderboard(aws_connection, tuning["tuning_job_name"], objective)))
         if summary:
             print(
                 f"\nBest trial:            {summary['best_trial']} ({summary['best_objective']['name']} = "
