@@ -106,8 +106,11 @@ export AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES=1
 # the schedule.
 export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-False}"
 export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
-export AIRFLOW_CONN_AWS_DEFAULT="{\"conn_type\": \"aws\", \"login\": \"local\", \"password\": \"local-secret\", \
-\"extra\": {\"region_name\": \"us-east-1\", \"endpoint_url\": \"$ENDPOINT\"}}"
+# The backend answers only requests signed with its key (generated into its home on first start):
+# its 'connection' command prints aws_default for it. The secret stays out of the terminal.
+AIRFLOW_CONN_AWS_DEFAULT="$("$PY" -m airflow_sm_provider.local connection --home "$STATE/sm-home" \
+  --port "${ENDPOINT##*:}")" || fail "could not read the local backend's connection" sm-backend
+export AIRFLOW_CONN_AWS_DEFAULT
 
 if [ "${SM_AIRFLOW_ALL_ADMINS:-0}" = 1 ]; then
   export AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS=True
