@@ -61,6 +61,7 @@ def check_job_settings(request: dict[str, Any]) -> None:
     check_instances(request.get("ResourceConfig") or {})
     check_spot(request)
     check_channels(request.get("InputDataConfig") or [])
+    check_group_channels(request)
     local = (request.get("CheckpointConfig") or {}).get("LocalPath")
     if local:
         scriptmode.contained(local)
@@ -120,9 +121,36 @@ def check_algorithm(spec: dict[str, Any]) -> None:
 
 
 def check_instances(resources: dict[str, Any]) -> None:
-    """At least one instance: InstanceCount 0 is only valid beside InstanceGroups."""
-    if not resources.get("InstanceGroups") and resources.get("InstanceCount", 1) < 1:
+    """At least one instance; ``InstanceGroups`` instead of InstanceType and InstanceCount, with
+    distinct names."""
+    groups = resources.get("InstanceGroups")
+    if not groups:
+        if resources.get("InstanceCount", 1) < 1:
+            raise ValidationError(
+                "ResourceConfig.InstanceCount: a training job needs at least 1 instance (got "
+                f"{resources.get('InstanceCount')})"
+            )
+        return
+    if resources.get("InstanceType") or resources.get("InstanceCount"):
         raise ValidationError(
-            "ResourceConfig.InstanceCount: a training job needs at least 1 instance (got "
-            f"{resources.get('InstanceCount')})"
+            "ResourceConfig: give InstanceGroups or InstanceType and InstanceCount, not both"
         )
+    names = [group["InstanceGroupName"] for group in groups]
+    if len(set(names)) != len(names):
+        raise ValidationError(f"ResourceConfig.InstanceGroups: group names must be unique: {names}")
+    if sum(group["InstanceCount"] for group in groups) < 1:
+        raise ValidationError("ResourceConfig.InstanceGroups: a training job needs at least 1 instance")
+
+
+def check_group_channels(request: dict[str, Any]) -> None:
+    """``S3DataSource.InstanceGroupNames`` must name groups of the job."""
+    groups = {
+        g["InstanceGroupName"] for g in (request.get("ResourceConfig") or {}).get("InstanceGroups") or []
+    }
+    for channel in request.get("InputDataConfig") or []:
+        named = ((channel.get("DataSource") or {}).get("S3DataSource") or {}).get("InstanceGroupNames")
+        if named and not set(named) <= groups:
+            raise ValidationError(
+                f"InputDataConfig {channel['ChannelName']!r}: InstanceGroupNames {named} must be "
+                f"among ResourceConfig.InstanceGroups {sorted(groups)}"
+            )

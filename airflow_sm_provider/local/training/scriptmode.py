@@ -157,8 +157,11 @@ def fetch_inputs(layout: Layout, request: dict, host: str = HOST) -> bool:
     if SUBMIT_DIR in hyperparameters:
         storage.fetch_code(unquote(hyperparameters[SUBMIT_DIR]), layout.code)
     hosts = toolkit.hosts(request)
+    group = toolkit.group_of(request, host).name
     for channel in request.get("InputDataConfig") or []:
         s3 = channel["DataSource"]["S3DataSource"]
+        if s3.get("InstanceGroupNames") and group not in s3["InstanceGroupNames"]:
+            continue  # the channel goes to the hosts of the groups it names only
         target = layout.data / channel["ChannelName"]
         storage.fetch_prefix(s3["S3Uri"], target)
         if s3.get("S3DataDistributionType") == "ShardedByS3Key":
