@@ -305,12 +305,43 @@ def test_backend_serves_on_all_container_interfaces_with_state_on_a_volume(compo
         "8081",
         "--home",
         "/data",
+        "--allowed-host",
+        "sagemaker-local",
+        "--allowed-host",
+        "localhost:8081",
+        "--allowed-host",
+        "127.0.0.1:8081",
     ]
     assert (REPO / "airflow_sm_provider" / "local" / "__main__.py").is_file()
     assert any(v.split(":")[1] == "/data" for v in backend["volumes"])
     env = environment(backend)
     assert env["AWS_ENDPOINT_URL_S3"] == "http://minio:9000"
     assert backend["image"] == compose["services"]["airflow-scheduler"]["image"]
+
+
+def test_the_backend_accepts_the_key_and_the_host_names_aws_default_uses(compose: dict[str, Any]) -> None:
+    from airflow_sm_provider.local import credentials
+    from airflow_sm_provider.local.hosts import AllowedHosts
+
+    backend = compose["services"][BACKEND]
+    argv = command(backend)
+    names = [argv[i + 1] for i, arg in enumerate(argv) if arg == "--allowed-host"]
+    port = int(argv[argv.index("--port") + 1])
+    hosts = AllowedHosts(argv[argv.index("--host") + 1], port, names)
+    wrapper = aws_default(compose)
+    sagemaker = urlparse(wrapper.get_service_endpoint_url("sagemaker"))
+    published = next(p for p in backend["ports"] if p.endswith(f":{port}")).split(":")[1]
+
+    # what the backend resolves from its environment is what aws_default signs with
+    key = credentials.resolve(Path("/nonexistent"), environ=environment(backend))
+    assert (key.access_key_id, key.secret_access_key) == (
+        wrapper.aws_access_key_id,
+        wrapper.aws_secret_access_key,
+    )
+    # botocore sends the endpoint's host:port as Host; the host reaches it on the published port
+    assert hosts.allows(sagemaker.netloc)
+    assert hosts.allows(f"localhost:{published}") and hosts.allows(f"127.0.0.1:{published}")
+    assert not hosts.allows(f"attacker.example:{published}")
 
 
 # --- Dockerfile ---------------------------------------------------------------------------
