@@ -113,12 +113,17 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     def _admit(self) -> None:
         """Refuse a request not addressed to this server by name, or sent by a web page."""
-        host = self.headers.get("Host")
+        hosts = self.headers.get_all("Host") or []
+        host = hosts[0] if len(hosts) == 1 else None  # two Host headers: which one would a proxy use?
         if not self.server.allowed_hosts.allows(host):
-            log.warning("refused a request for Host %r: not a name of this server", host)
+            # the names it does answer go to the log only: the refused may be a rebinding page
+            log.warning(
+                "refused a request for Host %r: this server answers %s (--allowed-host adds names)",
+                host,
+                ", ".join(self.server.allowed_hosts),
+            )
             raise AccessDenied(
-                f"Host {host!r} is not a name of this server (it answers "
-                f"{', '.join(self.server.allowed_hosts)}); start it with --allowed-host NAME "
+                f"Host {host!r} is not a name of this server; start it with --allowed-host NAME "
                 "to accept another"
             )
         if self.headers.get("Origin") is not None:

@@ -150,6 +150,19 @@ def test_the_health_check_is_host_checked(local_server, host):
     assert (status, error["__type"]) == (403, "AccessDeniedException")
 
 
+def test_a_request_with_two_host_headers_is_refused(local_server):
+    connection = http.client.HTTPConnection("127.0.0.1", _port(local_server), timeout=10)
+    try:
+        connection.putrequest("GET", "/", skip_host=True)
+        connection.putheader("Host", f"127.0.0.1:{_port(local_server)}")
+        connection.putheader("Host", "attacker.example")
+        connection.endheaders()
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())["__type"]) == (403, "AccessDeniedException")
+    finally:
+        connection.close()
+
+
 @pytest.mark.parametrize("host", ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST:{port}"])
 def test_the_health_check_answers_the_names_of_this_server(local_server, host):
     status, _, body = _raw(local_server, "GET", {"Host": host.format(port=_port(local_server))})
