@@ -13,6 +13,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from airflow_sm_provider.local.training.isolation import NetworkIsolation
+
 DEFAULT_MAX_INSTANCES = 4
 
 
@@ -62,7 +64,9 @@ class TrainingOptions:
 
     :param max_instances: the most instances (hosts, each a process) one job may ask for.
     :param spot: the spot interruption simulator, off by default.
+    :param isolation: how to enforce ``EnableNetworkIsolation``; detected on first use if None.
     """
 
     max_instances: int = DEFAULT_MAX_INSTANCES
     spot: SpotInterruptions | None = None
+    isolation: NetworkIsolation | None = None

@@ -27,6 +27,7 @@ from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.store import Store, StoreClosed
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import artifacts, scriptmode, toolkit
+from airflow_sm_provider.local.training.isolation import NetworkIsolation
 from airflow_sm_provider.local.training.job import MESSAGES, TrainingJob
 from airflow_sm_provider.local.training.metrics import MetricSeries, compile_definitions
 from airflow_sm_provider.local.training.options import TrainingOptions
@@ -70,6 +71,8 @@ class TrainingService:
     ) -> None:
         self.store = store
         self.options = options or TrainingOptions()
+        self._isolation: NetworkIsolation | None = None
+        self._isolation_lock = threading.Lock()
         self.region = region
         self.account_id = account_id
         self.stop_grace = stop_grace
@@ -96,7 +99,9 @@ class TrainingService:
                 if job.secondary_status == "Stopping":  # it was being stopped anyway
                     job.enter("Stopped")
                     orphans.append(job.name)
-                elif job.may_retry():  # SageMaker retries an InternalServerError
+                elif job.may_retry() and not (
+                    job.request.get("EnableNetworkIsolation") and self.isolation().wrapper is None
+                ):  # SageMaker retries an InternalServerError
                     job.retries += 1
                     job.enter("Restarting")
                     job.metrics = MetricSeries(self._definitions(job.request), job.metrics.points)
@@ -122,6 +127,14 @@ class TrainingService:
     def _definitions(request: dict) -> list:
         return compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
 
+    def _wrapper(self, request: dict) -> tuple[str, ...]:
+        if not request.get("EnableNetworkIsolation"):
+            return ()
+        wrapper = self.isolation().wrapper
+        if wrapper is None:  # checked at create; a retry on a changed machine must not run open
+            raise ValidationError(self.isolation().refusal())
+        return wrapper
+
     def _runner_for(self, job: TrainingJob) -> Runner:
         name = job.name
         return Runner(
@@ -134,6 +147,7 @@ class TrainingService:
             grace=self.stop_grace,
             on_exit=lambda: self._forget(name),
             options=self.options,
+            wrapper=self._wrapper(job.request),
             created=job.creation_time,
         )
 
@@ -154,7 +168,7 @@ class TrainingService:
     ) -> str:
         """Validate, record and start a job; return its ARN (``ResourceInUse`` if the name is taken)."""
         check_training_request(request)
-        self.check_instance_limit(request)
+        self.check_local_limits(request)
         request = copy.deepcopy(request)  # the caller may reuse its dict; the job must not change
         name = request["TrainingJobName"]
         region = region or (region_of(tuning_job_arn) if tuning_job_arn else self.region)
@@ -192,8 +206,9 @@ class TrainingService:
         runner.start()
         return arn
 
-    def check_instance_limit(self, request: dict) -> None:
-        """Each instance is a process on this machine: at most ``options.max_instances`` a job."""
+    def check_local_limits(self, request: dict) -> None:
+        """What this machine can run: each instance is a process here, at most
+        ``options.max_instances`` a job; network isolation only where it can be enforced."""
         count = len(toolkit.hosts(request))
         if count > self.options.max_instances:
             raise ValidationError(
@@ -201,6 +216,17 @@ class TrainingService:
                 f"{self.options.max_instances} per job, each as a process on this machine "
                 "(serve --max-instances N raises the limit)"
             )
+        if request.get("EnableNetworkIsolation") and self.isolation().wrapper is None:
+            raise ValidationError(self.isolation().refusal())
+
+    def isolation(self) -> NetworkIsolation:
+        """How training processes are isolated (probed once, on first use)."""
+        with self._isolation_lock:
+            if self._isolation is None:
+                self._isolation = self.options.isolation or NetworkIsolation.detect()
+                if self._isolation.wrapper is None:
+                    log.warning("network isolation unavailable: %s", self._isolation.reason)
+            return self._isolation
 
     def describe_training_job(self, name: str) -> dict:
         with self._cond:

@@ -82,7 +82,7 @@ class TuningService:
         budget_of(request["HyperParameterTuningJobConfig"], space)
         _check_trial_requests(request, space)
         for definition in definitions_of(request):  # each trial is that many processes here
-            self._training.check_instance_limit(definition)
+            self._training.check_local_limits(definition)
         with self._lock:
             # Case-blind, as the ARN (which holds the name lowercased) must be unique.
             if any(existing.lower() == name.lower() for existing in self._jobs):

@@ -66,7 +66,7 @@ class FakeTraining:
         self.ignore_stops = False  # while True, StopTrainingJob is accepted but has no effect
         self.fail_with: str | None = None  # every job fails with this reason
 
-    def check_instance_limit(self, request: dict[str, Any]) -> None:
+    def check_local_limits(self, request: dict[str, Any]) -> None:
         pass
 
     def create_training_job(self, request: dict[str, Any], *, tuning_job_arn: str | None = None) -> str:
