@@ -149,9 +149,11 @@ class SageMakerHook(AwsBaseHook):
         Best effort, for explaining a problem: a connection without Logs access (or an endpoint
         that does not serve the Logs API) is not an error here.
         """
+        from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
         from botocore.exceptions import BotoCoreError, ClientError
 
-        logs = self.get_client_type("logs")
+        # the same connection, resolved for the Logs service (its own endpoint_url, if configured)
+        logs = AwsLogsHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name).conn
         lines: list[str] = []
         kwargs: dict[str, Any] = {
             "logGroupName": "/aws/sagemaker/TrainingJobs",

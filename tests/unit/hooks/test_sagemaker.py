@@ -118,7 +118,9 @@ def test_training_log_lines_pages_through_filter_log_events_and_is_none_when_unr
 
     hook = connection(monkeypatch)
     logs = boto3.client("logs", region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b")
-    mocker.patch.object(hook, "get_client_type", return_value=logs)
+    from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
+
+    mocker.patch.object(AwsLogsHook, "conn", new_callable=mocker.PropertyMock, return_value=logs)
     expected = {"logGroupName": "/aws/sagemaker/TrainingJobs", "logStreamNamePrefix": "job/", "limit": 3}
     with Stubber(logs) as stub:
         stub.add_response(
