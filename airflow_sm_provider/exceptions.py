@@ -5,6 +5,7 @@ reports them as ordinary task failures::
 
     SageMakerProviderError (AirflowException)
      ├── AwsConnectionError         the aws connection is missing or gives no region; no API call
+     ├── ApiUnavailableError        SageMaker throttled or answered 5xx for longer than the task waits
      ├── ConfigValidationError      a request failed validation; no API call was made
      ├── JobNameConflictError       an explicit job name belongs to a job started elsewhere
      ├── JobFailedError             the job ended Failed or Stopped (carries FailureReason)
@@ -18,6 +19,7 @@ from __future__ import annotations
 from airflow.exceptions import AirflowException
 
 __all__ = [
+    "ApiUnavailableError",
     "AwsConnectionError",
     "ConfigValidationError",
     "JobFailedError",
@@ -31,6 +33,10 @@ __all__ = [
 
 class SageMakerProviderError(AirflowException):
     """Base class of every error this provider raises on purpose."""
+
+
+class ApiUnavailableError(SageMakerProviderError):
+    """SageMaker kept throttling or failing with 5xx for longer than a task rides out."""
 
 
 class AwsConnectionError(SageMakerProviderError):

@@ -6,6 +6,8 @@
   botocore's retries could not hide) as "no news this time", never as a failure.
 - :func:`timeout_message` is the one wording of a timeout, naming the parameter that ran out.
 - :func:`defer` is the one way an operator or a sensor hands its wait to the triggerer.
+- :func:`ride_out` repeats an idempotent step (find-or-create, publishing) through an API outage
+  longer than botocore's own retries cover.
 
 Nothing here imports boto3: operators import this module at DAG-parse time.
 """
@@ -13,10 +15,13 @@ Nothing here imports boto3: operators import this module at DAG-parse time.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from airflow_sm_provider.jobs import Classification, JobKind, Outcome, classify
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     import logging
@@ -54,6 +59,39 @@ def describe_or_none(hook: SageMakerHook, kind: JobKind, name: str, log: logging
             raise
         log.warning("Transient error describing %s %s (will poll again): %s", kind.label, name, err)
         return None
+
+
+#: How long a step that may be repeated safely (find-or-create, publishing a result) keeps trying
+#: through throttling and 5xx answers, on top of botocore's own retries, before the task fails.
+OUTAGE_LIMIT = 600.0
+
+
+def ride_out(step: Callable[[], T], what: str, log: logging.Logger | Any, *, pause: float) -> T:
+    """Run an idempotent ``step``, repeating it while the API is throttled or failing with 5xx.
+
+    botocore's retry mode already retries each call a few minutes; this covers a longer outage
+    (up to :data:`OUTAGE_LIMIT`), and then fails saying that the API was unavailable and for how
+    long. Only whole steps that are safe to repeat go through here: find-or-create reattaches to
+    a job whose create went through before its answer was lost.
+    """
+    from airflow_sm_provider.exceptions import ApiUnavailableError
+    from airflow_sm_provider.transient import error_code, is_transient
+
+    started = time.monotonic()
+    while True:
+        try:
+            return step()
+        except Exception as err:
+            if not is_transient(err):
+                raise
+            waited = time.monotonic() - started
+            if waited >= OUTAGE_LIMIT:
+                raise ApiUnavailableError(
+                    f"SageMaker API throttled or unavailable ({error_code(err) or type(err).__name__}) for "
+                    f"{waited:.0f} s while {what}; giving up after {OUTAGE_LIMIT:g} s"
+                ) from err
+            log.warning("SageMaker API unavailable while %s (will try again): %s", what, err)
+            time.sleep(max(0.0, min(pause, OUTAGE_LIMIT - waited)))
 
 
 def timeout_message(kind: JobKind, name: str, limit_name: str, seconds: float | None) -> str:

@@ -105,7 +105,12 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             {self.kind.name_key: naming.base_name(identity, self.kind.max_name_length), **request},
             local_endpoint=not self.hook.is_aws(),
         )
-        description = self._find_or_create(request, identity)
+        description = waiting.ride_out(
+            lambda: self._find_or_create(request, identity),
+            f"starting the {self.kind.label}",
+            self.log,
+            pause=self.check_interval,
+        )
         name = description[self.kind.name_key]
         self.job_name = name
         persist_job_link(self, context, self.kind, name, self.hook.region_name)
@@ -152,7 +157,13 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             if self.job_name:
                 self._timed_out(context, self.job_name, err)
             raise
-        return self._publish(context, self.hook.describe(self.kind, name))
+        description = waiting.ride_out(
+            lambda: self.hook.describe(self.kind, name),
+            f"reading the {self.kind.label}'s result",
+            self.log,
+            pause=self.check_interval,
+        )
+        return self._publish(context, description)
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
         """Also decide the job's fate when the deferral itself timed out (``execution_timeout``)."""
@@ -315,6 +326,11 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             self.log.warning("Could not stop %s %s: %s", self.kind.label, name, stop_error)
 
     def _publish(self, context: Context, description: dict[str, Any]) -> dict[str, Any]:
-        result = results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format)
+        result = waiting.ride_out(
+            lambda: results.publish(self.kind, self.hook, context, description, xcom_format=self.xcom_format),
+            f"reading the {self.kind.label}'s result",
+            self.log,
+            pause=self.check_interval,
+        )
         self.after_success(description)
         return result

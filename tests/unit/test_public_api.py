@@ -27,6 +27,7 @@ PUBLIC = {
         "SageMakerTuningJobLink",
     },
     "airflow_sm_provider.exceptions": {
+        "ApiUnavailableError",
         "AwsConnectionError",
         "ConfigValidationError",
         "JobFailedError",

@@ -588,3 +588,52 @@ def test_a_completed_job_with_a_metric_that_never_matched_warns_or_fails(
             and "closest line: 'validation accuracy 0.93'" in warnings[0]
         )
     read.assert_called_once_with(name, 5000)
+
+
+class Clock:
+    """time.monotonic and time.sleep for the wait core: sleeping advances the clock, instantly."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+        self.slept += seconds
+
+
+def test_a_throttling_outage_at_task_start_is_ridden_out(sagemaker_stub, mocker):
+    clock = Clock()
+    mocker.patch("airflow_sm_provider.waiting.time", clock)
+    name = base_name()
+    for code, status in [
+        ("ThrottlingException", 400),
+        ("ServiceUnavailable", 503),
+        ("ThrottlingException", 400),
+    ]:
+        sagemaker_stub.add_client_error("list_training_jobs", code, http_status_code=status)
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
+    sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
+    assert operator(check_interval=30).execute(context())["status"] == "Completed"
+    assert clock.slept == 90
+
+
+def test_an_outage_longer_than_ten_minutes_fails_saying_it_was_throttled_and_for_how_long(
+    sagemaker_stub, mocker
+):
+    from airflow_sm_provider.exceptions import ApiUnavailableError
+
+    clock = Clock()
+    mocker.patch("airflow_sm_provider.waiting.time", clock)
+    for _ in range(21):
+        sagemaker_stub.add_client_error("list_training_jobs", "ThrottlingException", http_status_code=400)
+    with pytest.raises(
+        ApiUnavailableError, match=r"throttled or unavailable \(ThrottlingException\) for 600 s"
+    ):
+        operator(check_interval=30).execute(context())
