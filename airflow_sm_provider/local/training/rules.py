@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from airflow_sm_provider.local import protocol
+from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.errors import ValidationError
 from airflow_sm_provider.local.training import scriptmode, storage
 from airflow_sm_provider.local.training.metrics import compile_definitions
@@ -58,6 +59,7 @@ def check_job_settings(request: dict[str, Any]) -> None:
     """The rules shared by a CreateTrainingJob request and a tuning job's training job
     definition (whose trials the tuning job creates later, when a refusal would come too late)."""
     check_algorithm(request.get("AlgorithmSpecification") or {})
+    check_builtin(request)
     check_instances(request.get("ResourceConfig") or {})
     check_spot(request)
     check_channels(request.get("InputDataConfig") or [])
@@ -118,6 +120,15 @@ def check_algorithm(spec: dict[str, Any]) -> None:
         )
     if not spec.get("TrainingImage"):
         raise ValidationError("AlgorithmSpecification: TrainingImage or AlgorithmName is required")
+
+
+def check_builtin(request: dict[str, Any]) -> None:
+    """A built-in algorithm's image without ``sagemaker_program`` runs the algorithm: it must be
+    installed here."""
+    builtin = builtin_for(request)
+    problem = builtin.missing() if builtin is not None else None
+    if problem:
+        raise ValidationError(f"AlgorithmSpecification.TrainingImage: {problem}")
 
 
 def check_instances(resources: dict[str, Any]) -> None:

@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
+from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import artifacts, scriptmode, storage, toolkit
 from airflow_sm_provider.local.training.checkpoints import CheckpointSync
@@ -245,6 +246,7 @@ class Runner:
         """Downloading: lay out every host's directory, fetch inputs and code; the processes to
         start, or None when the job has ended (failed, or stopped meanwhile)."""
         entry = scriptmode.program(self.request)
+        builtin = builtin_for(self.request)
         checkpoint_uri = (self.request.get("CheckpointConfig") or {}).get("S3Uri")
         several = len(self.layouts) > 1
         hosts, self._syncs = [], []
@@ -256,14 +258,14 @@ class Runner:
             except storage.StorageError as err:
                 self._fail(f"ClientError: {err}")
                 return None
-            if not entry:
+            if not entry and builtin is None:
                 self._fail(
                     "ClientError: the local backend runs SageMaker script-mode jobs only: set the "
                     "'sagemaker_program' hyperparameter (and 'sagemaker_submit_directory'); it cannot "
                     "run container images"
                 )
                 return None
-            if not scriptmode.inside(layout.code, entry):
+            if builtin is None and not scriptmode.inside(layout.code, entry or ""):
                 self._fail(f"ClientError: sagemaker_program {entry!r} not found in the submitted code")
                 return None
             if checkpoint_uri:
@@ -271,7 +273,10 @@ class Runner:
                 if restored:
                     sync.mark_restored()
                 self._syncs.append(sync)
-            command = scriptmode.command(layout, self.request, self.name, self.arn, host, self.wrapper)
+            module = builtin.module if builtin is not None else None
+            command = scriptmode.command(
+                layout, self.request, self.name, self.arn, host, self.wrapper, module
+            )
             metrics = self.metrics if host == toolkit.hosts(self.request)[0] else None
             hosts.append(HostProcess(host, layout, command, metrics))
         if several:

@@ -207,10 +207,17 @@ def program(request: dict) -> str | None:
 
 
 def command(
-    layout: Layout, request: dict, name: str, arn: str, host: str = HOST, wrapper: tuple[str, ...] = ()
+    layout: Layout,
+    request: dict,
+    name: str,
+    arn: str,
+    host: str = HOST,
+    wrapper: tuple[str, ...] = (),
+    module: str | None = None,
 ) -> Command:
     """The script's argv and environment on ``host`` (call after ``fetch_inputs``); ``wrapper``
-    goes before the interpreter (``unshare --net`` for network isolation)."""
+    goes before the interpreter (``unshare --net`` for network isolation). With ``module`` (a
+    built-in algorithm) that module runs instead of ``sagemaker_program``, from the job's root."""
     hyperparameters = request.get("HyperParameters") or {}
     entry = program(request) or ""
     user_hps = user_hyperparameters(hyperparameters)
@@ -249,4 +256,6 @@ def command(
         }
     )
     env.update(request.get("Environment") or {})
+    if module is not None:
+        return Command(argv=[*wrapper, sys.executable, "-m", module], env=env, cwd=layout.root)
     return Command(argv=[*wrapper, *interpreter, entry, *args], env=env, cwd=layout.code)

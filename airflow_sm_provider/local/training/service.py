@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_sm_provider.local import listing
+from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, make_arn, region_of
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
 from airflow_sm_provider.local.store import Store, StoreClosed
@@ -170,6 +171,10 @@ class TrainingService:
         check_training_request(request)
         self.check_local_limits(request)
         request = copy.deepcopy(request)  # the caller may reuse its dict; the job must not change
+        builtin = builtin_for(request)
+        spec = request["AlgorithmSpecification"]
+        if builtin is not None and not spec.get("MetricDefinitions"):
+            spec["MetricDefinitions"] = builtin.metric_definitions()  # as SageMaker reports them
         name = request["TrainingJobName"]
         region = region or (region_of(tuning_job_arn) if tuning_job_arn else self.region)
         arn = make_arn(region, self.account_id, "training-job", name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.errors import ValidationError
 from airflow_sm_provider.local.training.rules import check_job_settings
 from airflow_sm_provider.local.tuning import strategies
@@ -106,6 +107,9 @@ def _check_objectives(config: dict[str, Any], definitions: list[dict[str, Any]])
             ) from None
         types.add(objective["Type"])
         metrics = [m["Name"] for m in definition["AlgorithmSpecification"].get("MetricDefinitions") or []]
+        builtin = builtin_for(definition)
+        if builtin is not None and not metrics:  # a built-in algorithm's own metrics
+            metrics = list(builtin.directions)
         if objective["MetricName"] not in metrics:
             raise ValidationError(
                 f"{where}: the objective metric {objective['MetricName']!r} is not among "
