@@ -2,8 +2,9 @@
 
 The process runs in a new session (its own process group), so ending it reaches every child
 it started. Its stdout and stderr are read on two threads: each line goes to the host's log
-(and, with a ``prefix``, to the job's combined log) and through the metric regexes. The last
-stderr lines are kept for a ``FailureReason`` when the script leaves no ``output/failure``.
+(and, with a ``prefix``, to the job's combined log), with the time it was read to the host's
+log stream (``logs/journal.py``, which the Logs API serves), and through the metric regexes. The
+last stderr lines are kept for a ``FailureReason`` when the script leaves no ``output/failure``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import threading
 from typing import IO
 
+from airflow_sm_provider.local.logs.journal import JournalWriter, path_for
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import scriptmode
 from airflow_sm_provider.local.training.metrics import MetricSeries
@@ -57,10 +59,12 @@ class HostProcess:
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._readers: list[threading.Thread] = []
         self._sink: IO[bytes] | None = None
+        self._journal: JournalWriter | None = None
         self._sink_lock = threading.Lock()
 
     def start(self) -> None:
         self._sink = open(self.layout.log, "ab", buffering=0)  # closed in wait()
+        self._journal = JournalWriter(path_for(self.layout.root))  # closed in wait()
         self.proc = subprocess.Popen(
             self.command.argv,
             cwd=self.command.cwd,
@@ -92,6 +96,8 @@ class HostProcess:
             reader.join(timeout=5)
         if self._sink is not None:
             self._sink.close()
+        if self._journal is not None:
+            self._journal.close()
         return returncode
 
     def _read(self, pipe: IO[bytes], is_stderr: bool) -> None:
@@ -100,6 +106,8 @@ class HostProcess:
             with self._sink_lock:
                 assert self._sink is not None
                 self._sink.write(raw)
+            assert self._journal is not None
+            self._journal.append(raw)
             if self.combined is not None:
                 sink, lock = self.combined
                 with lock:
