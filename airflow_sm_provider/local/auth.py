@@ -9,9 +9,10 @@ order, and what each refuses with (all HTTP 400, as SageMaker answers):
 2. not ``AWS4-HMAC-SHA256 Credential=..., SignedHeaders=..., Signature=...``, no valid
    ``X-Amz-Date``, or ``host`` or an ``x-amz-*`` header left unsigned (so a captured request
    cannot be replayed to another operation): ``IncompleteSignatureException``;
-3. a credential scope other than ``<key>/<X-Amz-Date's day>/<region>/sagemaker/aws4_request``
-   (any well-formed region is accepted; it becomes the region of the ARNs):
-   ``InvalidSignatureException``;
+3. a credential scope other than ``<key>/<X-Amz-Date's day>/<region>/<service>/aws4_request``,
+   where the service is ``sagemaker``, or ``logs`` for a CloudWatch Logs target
+   (``X-Amz-Target: Logs_20140328.*``, itself a signed header) (any well-formed region is
+   accepted; it becomes the region of the ARNs): ``InvalidSignatureException``;
 4. an access key other than the backend's, or a session token (the backend issues none):
    ``UnrecognizedClientException``;
 5. ``X-Amz-Date`` more than 5 minutes from the server's clock: ``InvalidSignatureException``
@@ -47,6 +48,8 @@ from airflow_sm_provider.local.errors import (
 )
 
 SERVICE = "sagemaker"
+# the service other APIs on the same port are signed for, by their X-Amz-Target prefix
+TARGET_SERVICES = {"Logs_20140328.": "logs"}
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
 CLOCK_SKEW = timedelta(minutes=5)
@@ -70,6 +73,15 @@ class SignedRequest:
     region: str
     signed_headers: tuple[str, ...]
     signature: str
+    service: str = SERVICE
+
+
+def service_for(target: str | None) -> str:
+    """The service a request for ``target`` (its ``X-Amz-Target``) must be signed for."""
+    for prefix, service in TARGET_SERVICES.items():
+        if (target or "").startswith(prefix):
+            return service
+    return SERVICE
 
 
 def _parameters(authorization: str) -> dict[str, str]:
@@ -127,7 +139,8 @@ class SigV4Verifier:
                 "SignedHeaders must include host and every x-amz-* header; not signed: "
                 f"{', '.join(unsigned)}."
             )
-        access_key_id, region = self._check_scope(parameters["Credential"], amz_date)
+        service = service_for(headers.get("X-Amz-Target"))
+        access_key_id, region = self._check_scope(parameters["Credential"], amz_date, service)
         if access_key_id != self.credentials.access_key_id or headers.get("X-Amz-Security-Token"):
             raise UnrecognizedClient()
         self._check_clock(amz_date, when)
@@ -137,6 +150,7 @@ class SigV4Verifier:
             region=region,
             signed_headers=signed_headers,
             signature=parameters["Signature"],
+            service=service,
         )
 
     def check_signature(
@@ -162,7 +176,7 @@ class SigV4Verifier:
         request.context["timestamp"] = signed.amz_date
         signer = SigV4Auth(
             BotocoreCredentials(self.credentials.access_key_id, self.credentials.secret_access_key),
-            SERVICE,
+            signed.service,
             signed.region,
         )
         if signer.signed_headers(signer.headers_to_sign(request)) != ";".join(signed.signed_headers):
@@ -175,7 +189,7 @@ class SigV4Verifier:
             raise InvalidSignature(_MISMATCH)
 
     @staticmethod
-    def _check_scope(credential: str, amz_date: str) -> tuple[str, str]:
+    def _check_scope(credential: str, amz_date: str, expected: str = SERVICE) -> tuple[str, str]:
         parts = credential.split("/")
         if len(parts) != 5:
             raise IncompleteSignature(
@@ -190,8 +204,8 @@ class SigV4Verifier:
             )
         if not _REGION.fullmatch(region):
             raise InvalidSignature("Credential should be scoped to a valid region.")
-        if service != SERVICE:
-            raise InvalidSignature(f"Credential should be scoped to correct service: '{SERVICE}'.")
+        if service != expected:
+            raise InvalidSignature(f"Credential should be scoped to correct service: '{expected}'.")
         if terminator != TERMINATOR:
             raise InvalidSignature(f"Credential should be scoped with a valid terminator: '{TERMINATOR}'.")
         return access_key_id, region

@@ -16,6 +16,8 @@ from typing import Any
 
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, kind_of, make_arn
 from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.logs.service import LogsService
+from airflow_sm_provider.local.logs.streams import Streams
 from airflow_sm_provider.local.registry.model_packages import ModelPackageRegistry
 from airflow_sm_provider.local.registry.models import ModelRegistry
 from airflow_sm_provider.local.registry.tags import Tags
@@ -81,6 +83,11 @@ class LocalBackend:
             self.store, lambda r, kind, name: make_arn(r, account_id, kind, name)
         )
         self.tags = Tags(self.store, self._arn_exists)
+        # CloudWatch Logs: the training hosts' journals, found from the jobs (nothing to recover)
+        streams = Streams(
+            self.training.jobs_dir, self.training.describe_training_job, self.training.list_training_jobs
+        )
+        self.logs = LogsService(streams, account_id)
         self.training.recover()
         self.models.recover()
         self.model_packages.recover()

@@ -50,6 +50,7 @@ from airflow_sm_provider.local.errors import (
 )
 from airflow_sm_provider.local.handlers import HANDLERS
 from airflow_sm_provider.local.hosts import DEFAULT_HTTP_PORT, AllowedHosts
+from airflow_sm_provider.local.logs import api as logs_api
 from airflow_sm_provider.local.training.options import TrainingOptions
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,12 @@ class _RequestHandler(BaseHTTPRequestHandler):
             body = self.rfile.read(length) if length else b""
             body_read = True
             self.server.verifier.check_signature(signed, self.command, self.path, self.headers, body)
-            operation = self.headers.get("X-Amz-Target", "").removeprefix(protocol.TARGET_PREFIX)
-            status, payload = 200, self._dispatch(operation, body, signed.region)
+            target = self.headers.get("X-Amz-Target", "")
+            if logs_api.is_logs_target(target):  # CloudWatch Logs, on the same port
+                payload = logs_api.dispatch(self.server.backend.logs, target, body, signed.region)
+            else:
+                payload = self._dispatch(target.removeprefix(protocol.TARGET_PREFIX), body, signed.region)
+            status = 200
         except LocalServiceError as err:
             status, payload = err.status, protocol.encode(err.to_body())
         except Exception as err:  # a bug: report it as the service would, keep serving
