@@ -14,32 +14,39 @@ What it emulates
     errors carry SageMaker's codes and, where SageMaker is known to differ from the obvious
     (DescribeTrainingJob on a missing job is a ValidationException), its behaviour.
 
-    A training job is the SageMaker script-mode contract run as a local process with the
-    backend's Python: ``sagemaker_program`` from ``sagemaker_submit_directory`` (directory or
-    ``.tar.gz``), the ``/opt/ml`` layout under ``<home>/jobs/<job>/``, the ``SM_*`` environment
-    and command-line hyperparameters as the SageMaker training toolkit builds them,
-    MetricDefinitions parsed from stdout and stderr, model.tar.gz and output.tar.gz uploaded to
-    ``<S3OutputPath>/<job>/output/``, ``output/failure`` as FailureReason, MaxRuntimeInSeconds
-    enforced (SIGTERM, grace, SIGKILL; the job ends Stopped / MaxRuntimeExceeded), checkpoints
-    synced with ``CheckpointConfig.S3Uri``. Data, code and output locations may be ``file://``
+    A training job is the SageMaker script-mode contract run as local processes, one per
+    instance (``algo-1`` .. ``algo-N``), with the backend's Python: ``sagemaker_program`` from
+    ``sagemaker_submit_directory`` (directory or ``.tar.gz``), the ``/opt/ml`` layout under
+    ``<home>/jobs/<job>/``, ``inputdataconfig.json`` / ``resourceconfig.json`` and the ``SM_*``
+    environment as SageMaker and its training toolkit write them, command-line hyperparameters,
+    MetricDefinitions parsed from the output, model and output data uploaded to
+    ``<S3OutputPath>/<job>/output/`` (archived or, with CompressionType NONE, as files),
+    ``output/failure`` as FailureReason, MaxRuntimeInSeconds and MaxWaitTimeInSeconds enforced,
+    checkpoints restored and synced continuously with ``CheckpointConfig.S3Uri``, managed spot
+    interruptions simulated on request, RetryStrategy after a backend restart, network isolation
+    in a network namespace of the process's own. SageMaker's built-in XGBoost image runs the
+    ``xgboost`` library (``algorithms/``). Data, code and output locations may be ``file://``
     or ``s3://`` (any S3 endpoint boto3 is configured for, e.g. ``AWS_ENDPOINT_URL_S3``).
 
-    State lives in SQLite under ``--home``: finished jobs, models, model package groups and
-    versions, tags, tuning jobs and logs survive a restart; jobs that were running are reported
-    Failed (their processes are killed).
+    State lives in SQLite under ``--home``: finished jobs, models, tags, tuning jobs and logs
+    survive a restart; jobs that were running are retried if their RetryStrategy allows, else
+    reported Failed (their processes are killed).
 
 What it does not
-    Run container images (a job without ``sagemaker_program`` fails with a reason saying so),
-    several instances or distributed training, Pipe/FastFile input (treated as File),
-    FileSystemDataSource or manifest S3 data types (rejected), VPC, network isolation, spot,
-    warm pools, Debugger/Profiler rules, or anything about endpoints and inference.
+    Run container images (a job on any image but the built-in XGBoost one needs
+    ``sagemaker_program``), Pipe input (files, not FIFOs), FileSystemDataSource or manifest S3
+    data types (refused), algorithm resources (AlgorithmName, refused), VPC, warm pools,
+    Debugger/Profiler rules, or anything about endpoints and inference. The README's table
+    lists every field.
 
 Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
     ``server`` HTTP front and :class:`LocalServer`; ``protocol`` AWS JSON 1.1 against botocore's
     model; ``handlers`` one function per operation; ``backend`` :class:`LocalBackend`, the
-    composition root; ``training/`` (service, job record, runner, script mode, metrics, storage,
-    rules); ``tuning/`` (on optuna); ``registry/`` (models, model packages, tags); ``listing`` the one filter,
-    sort and page implementation of every List* operation; ``store`` SQLite; ``arns`` and
+    composition root; ``training/`` (service, job record, runner, host processes, script mode,
+    toolkit documents, checkpoints, artifacts, isolation, options, metrics, storage, rules);
+    ``algorithms/`` (built-in algorithms); ``tuning/`` (on optuna); ``registry/`` (models,
+    model packages, tags); ``listing`` the one filter, sort and page implementation of every
+    List* operation; ``store`` SQLite; ``arns`` and
     ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions; ``auth`` (SigV4
     checked with botocore's signer), ``credentials`` (the access key and the connection using
     it), ``hosts`` (the Host allowlist) and ``home`` (private modes) decide who is answered.
