@@ -55,7 +55,7 @@ def raise_for_failure(kind: JobKind, description: dict[str, Any], hook: SageMake
         message += f". {details}" if details else ""
     error = NoSuccessfulTrainingJobError if verdict.status == "Completed" else JobFailedError
     raise error(
-        message, job_name=name, status=verdict.status, failure_reason=description.get("FailureReason")
+        message, job_name=name, status=verdict.status, failure_reason=description.get(kind.reason_key)
     )
 
 

@@ -121,7 +121,7 @@ class SageMakerHook(AwsBaseHook):
         return getattr(self.conn, client_method(kind.describe_operation))(**{kind.name_key: name})
 
     def stop(self, kind: JobKind, name: str) -> None:
-        getattr(self.conn, client_method(kind.stop_operation))(**{kind.name_key: name})
+        getattr(self.conn, client_method(_stop_operation(kind)))(**{kind.name_key: name})
 
     def list_jobs(self, kind: JobKind, **kwargs: Any) -> dict[str, Any]:
         return getattr(self.conn, client_method(kind.list_operation))(**kwargs)
@@ -177,7 +177,30 @@ class SageMakerHook(AwsBaseHook):
     def describe_model(self, name: str) -> dict[str, Any]:
         return self.conn.describe_model(ModelName=name)
 
+    # -- model registry ----------------------------------------------------------------------------
+    def describe_model_package_group(self, name: str) -> dict[str, Any]:
+        return self.conn.describe_model_package_group(ModelPackageGroupName=name)
+
+    def create_model_package_group(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self.conn.create_model_package_group(**request)
+
+    def create_model_package(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self.conn.create_model_package(**request)
+
+    def list_model_packages(self, **kwargs: Any) -> dict[str, Any]:
+        """One page of ListModelPackages."""
+        return self.conn.list_model_packages(**kwargs)
+
+    def update_model_package(self, request: dict[str, Any]) -> dict[str, Any]:
+        return self.conn.update_model_package(**request)
+
     # -- async (aiobotocore clients, shared by the triggers) -------------------------------------
     @staticmethod
     async def astop(client: Any, kind: JobKind, name: str) -> None:
-        await getattr(client, client_method(kind.stop_operation))(**{kind.name_key: name})
+        await getattr(client, client_method(_stop_operation(kind)))(**{kind.name_key: name})
+
+
+def _stop_operation(kind: JobKind) -> str:
+    if kind.stop_operation is None:
+        raise ValueError(f"A SageMaker {kind.label} cannot be stopped")
+    return kind.stop_operation

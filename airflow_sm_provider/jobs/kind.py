@@ -52,6 +52,11 @@ class JobKind:
         ``no_best_job_message``.
     :param failure_details: ``(hook, description) -> text`` appended to a failure's message
         (e.g. the failed trials of a tuning job and their reasons); may call the API.
+    :param stop_operation: ``None`` for a kind that cannot be stopped (a model package version).
+    :param list_sweeps: The List* operation filters by ``LastModifiedTimeAfter`` and
+        ``StatusEquals``, so the coalesced poller can sweep it; ``False`` makes the poller
+        Describe each watched item instead.
+    :param reason_key: Where a Describe* response explains a failure (``FailureReason``).
     """
 
     name: str
@@ -63,7 +68,7 @@ class JobKind:
     max_name_length: int
     create_operation: str
     describe_operation: str
-    stop_operation: str
+    stop_operation: str | None
     list_operation: str
     list_key: str
     statuses: Mapping[str, Outcome]
@@ -77,6 +82,8 @@ class JobKind:
     best_job: Callable[[Description], Description | None] | None = None
     no_best_job_message: Callable[[Description], str] | None = None
     failure_details: Callable[[Any, Description], str] | None = None
+    list_sweeps: bool = True
+    reason_key: str = "FailureReason"
 
     @property
     def requires_best_job(self) -> bool:
@@ -107,9 +114,9 @@ def classify(kind: JobKind, description: Description) -> Classification:
         # A status SageMaker adds later must not crash a wait; keep waiting and say so.
         return Classification(Outcome.RUNNING, status, f"{kind.label} {name} has unknown status {status}")
     if outcome is Outcome.FAILED:
-        reason = description.get("FailureReason")
+        reason = description.get(kind.reason_key)
         message = f"SageMaker {kind.label} {name} ended {status}"
-        message += f": {reason}" if reason else " (SageMaker gave no FailureReason)"
+        message += f": {reason}" if reason else f" (SageMaker gave no {kind.reason_key})"
         return Classification(outcome, status, message)
     if outcome is Outcome.SUCCEEDED and kind.best_job is not None and not kind.best_job(description):
         # Completed, but with nothing to hand on: a failure for whoever waits on the result.

@@ -121,7 +121,8 @@ class JobPoller:
         #: and how many refreshes have finished.
         self.calls_per_tick: deque[int] = deque(maxlen=100)
         self.refreshes = 0
-        self.sweeps_enabled = True
+        #: Off for kinds whose List* cannot sweep (the row says so): each watched job is Described.
+        self.sweeps_enabled = kind.list_sweeps
         self._client: Any = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

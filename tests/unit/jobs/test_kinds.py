@@ -14,6 +14,7 @@ from airflow_sm_provider.jobs import (
     training_result,
     tuning_result,
 )
+from tests.unit.registry_samples import model_package_description
 from tests.unit.sample_requests import training_description, tuning_description
 
 MODEL = botocore.session.get_session().get_service_model("sagemaker")
@@ -32,7 +33,8 @@ def test_kind_rows_name_real_operations_and_keys(kind):
         kind.stop_operation,
         kind.list_operation,
     ):
-        assert operation in MODEL.operation_names
+        # stop_operation is None for a kind that cannot be stopped (a model package version)
+        assert operation is None or operation in MODEL.operation_names
     describe = MODEL.operation_model(kind.describe_operation).output_shape.members
     assert {kind.name_key, kind.arn_key, kind.status_key} <= set(describe)
     assert kind.list_key in MODEL.operation_model(kind.list_operation).output_shape.members
@@ -94,7 +96,17 @@ def test_progress_lines_summarise_what_a_watcher_cares_about():
     assert "3 completed" in line and "1 failed" in line and "best validation:loss = 0.11" in line
 
 
-DESCRIPTIONS = {"training": training_description, "tuning": tuning_description}
+DESCRIPTIONS = {
+    "training": training_description,
+    "tuning": tuning_description,
+    "model_package": model_package_description,
+}
+
+
+def succeeded_status(kind):
+    """The kind's one status that means success (Completed for jobs, Approved for model packages)."""
+    (status,) = [status for status, outcome in kind.statuses.items() if outcome is Outcome.SUCCEEDED]
+    return status
 
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
@@ -108,7 +120,7 @@ def test_trigger_classpath_on_the_row_is_the_real_trigger_class(kind):
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
 def test_a_completed_summary_settles_success_only_where_the_row_says_so(kind):
-    description = DESCRIPTIONS[kind.name]("j", "Completed")
+    description = DESCRIPTIONS[kind.name]("j", succeeded_status(kind))
     summary = {key: description[key] for key in (kind.name_key, kind.status_key)}
     assert classify(kind, description).outcome is Outcome.SUCCEEDED
     # a kind that hands on a best job cannot see it in a List* summary
@@ -119,7 +131,7 @@ def test_a_completed_summary_settles_success_only_where_the_row_says_so(kind):
 
 @pytest.mark.parametrize("kind", KINDS.values(), ids=list(KINDS))
 def test_results_are_json_native_and_side_keys_come_from_the_result(kind):
-    description = DESCRIPTIONS[kind.name]("j", "Completed")
+    description = DESCRIPTIONS[kind.name]("j", succeeded_status(kind))
     best_name = kind.best_job_name(description)
     result = kind.result(description, training_description(best_name, "Completed") if best_name else None)
     assert json.loads(json.dumps(result)) == result
