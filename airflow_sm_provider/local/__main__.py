@@ -10,7 +10,9 @@ generated into the home on first use (``--access-key-id``/``--secret-access-key`
 
 ``python -m airflow_sm_provider.local connection --home DIR --port 8080`` prints, as JSON, an
 Airflow ``aws`` connection for that backend (its secret included): the value of
-``AIRFLOW_CONN_AWS_DEFAULT``. It generates the home's credentials if ``serve`` has not yet.
+``AIRFLOW_CONN_AWS_DEFAULT``. It generates the home's credentials if ``serve`` has not yet. Its
+extra also carries the console's base URL and token (``local_console_url``,
+``local_console_token``; see ``console/``), from which links to the console's pages are built.
 
 ``python -m airflow_sm_provider.local logs JOB --home DIR`` prints the job's combined stdout and
 stderr (``--path`` prints where the log file is instead).
@@ -28,6 +30,7 @@ import threading
 from pathlib import Path
 
 from airflow_sm_provider.local import credentials as keys
+from airflow_sm_provider.local.console import token as console_token
 from airflow_sm_provider.local.training.options import (
     DEFAULT_MAX_INSTANCES,
     SpotInterruptions,
@@ -89,7 +92,11 @@ def _connection(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(json.dumps(keys.connection(credentials, f"http://{host}:{args.port}", args.region)))
+    endpoint_url = f"http://{host}:{args.port}"
+    connection = keys.connection(credentials, endpoint_url, args.region)
+    token = console_token.for_home(Path(args.home))
+    connection["extra"].update(console_token.connection_extra(f"{endpoint_url}/console/", token))
+    print(json.dumps(connection))
     return 0
 
 

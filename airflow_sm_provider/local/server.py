@@ -13,7 +13,9 @@ Who is answered, checked in this order for every request, before anything else h
    403 ``AccessDeniedException``, and the connection is closed;
 2. ``POST`` (the API) must carry an AWS Signature Version 4 for the backend's credentials
    (``auth``, ``credentials``); a request refused before its body is read is answered and its
-   connection closed. ``GET`` answers a fixed health document only and is not authenticated.
+   connection closed. ``GET /console/...`` is the read-only console (``console``), which takes
+   its own token instead (a browser cannot sign); any other ``GET`` answers a fixed health
+   document only and is not authenticated.
 
 Tests and embedding code use :class:`LocalServer`::
 
@@ -41,6 +43,9 @@ from airflow_sm_provider.local import protocol
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION
 from airflow_sm_provider.local.auth import SigV4Verifier
 from airflow_sm_provider.local.backend import LocalBackend
+from airflow_sm_provider.local.console import token as console_token
+from airflow_sm_provider.local.console.app import Console
+from airflow_sm_provider.local.console.token import ConsoleToken
 from airflow_sm_provider.local.credentials import Credentials
 from airflow_sm_provider.local.errors import (
     AccessDenied,
@@ -65,6 +70,7 @@ class _Server(ThreadingHTTPServer):
     backend: LocalBackend
     allowed_hosts: AllowedHosts
     verifier: SigV4Verifier
+    console: Console
 
 
 class _Server6(_Server):
@@ -105,6 +111,15 @@ class _RequestHandler(BaseHTTPRequestHandler):
             self._admit()
         except LocalServiceError as err:
             self._reply(err.status, protocol.encode(err.to_body()), close=True)
+            return
+        if self.path == "/console" or self.path.startswith(("/console/", "/console?")):
+            page = self.server.console.handle(self.path, self.headers.get("Cookie"))
+            self.send_response(page.status)
+            for name, value in page.headers:
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(page.body)))
+            self.end_headers()
+            self.wfile.write(page.body)
             return
         self._reply(200, protocol.encode(HEALTH))
 
@@ -225,9 +240,21 @@ class LocalServer:
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self._httpd.server_address[1]}"
 
+    @property
+    def console_url(self) -> str:
+        """The console's base URL (pages are below it; see :mod:`~airflow_sm_provider.local.console`)."""
+        return f"{self.endpoint_url}/console/"
+
+    @property
+    def console_token(self) -> str:
+        """The token a console link carries once (``?token=``); the home's ``console-token``."""
+        return console_token.for_home(self.home)
+
     def connection(self) -> dict[str, Any]:
-        """An Airflow ``aws`` connection for this server (contains the secret)."""
-        return keys.connection(self.credentials, self.endpoint_url, self.region)
+        """An Airflow ``aws`` connection for this server (contains the secret and the console token)."""
+        connection = keys.connection(self.credentials, self.endpoint_url, self.region)
+        connection["extra"].update(console_token.connection_extra(self.console_url, self.console_token))
+        return connection
 
     def connection_json(self) -> str:
         """:meth:`connection` as an ``AIRFLOW_CONN_AWS_DEFAULT`` value."""
@@ -242,6 +269,7 @@ class LocalServer:
         self._httpd = server_class((self.host, self.port), _RequestHandler)
         self._httpd.backend = self.backend
         self._httpd.verifier = verifier
+        self._httpd.console = Console(self.backend, ConsoleToken(console_token.for_home(self.home)))
         self._httpd.allowed_hosts = AllowedHosts(self.host, self._httpd.server_address[1], self.allowed_hosts)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
