@@ -38,6 +38,8 @@ class Watcher:
     kind: JobKind
     job_name: str
     log: logging.Logger | Any
+    #: Shows what the job prints, or its finished trials (see :mod:`airflow_sm_provider.reporting`).
+    reporter: Any = None
     _last: str | None = field(default=None, repr=False)
 
     def observe(self, description: dict[str, Any]) -> Classification:
@@ -45,7 +47,13 @@ class Watcher:
         if line != self._last:
             self.log.info("%s %s: %s", self.kind.label, self.job_name, line)
             self._last = line
-        return classify(self.kind, description)
+        verdict = classify(self.kind, description)
+        if self.reporter is not None:
+            if verdict.outcome is Outcome.RUNNING:
+                self.reporter.poll(description)
+            else:
+                self.reporter.finish(description)
+        return verdict
 
 
 def describe_or_none(hook: SageMakerHook, kind: JobKind, name: str, log: logging.Logger | Any) -> dict | None:

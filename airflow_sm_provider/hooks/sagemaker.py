@@ -136,12 +136,24 @@ class SageMakerHook(AwsBaseHook):
     def describe_training_job(self, name: str) -> dict[str, Any]:
         return self.describe(TRAINING, name)
 
-    def list_trials(self, tuning_job_name: str, **kwargs: Any) -> list[dict[str, Any]]:
-        """One page (up to 100) of a tuning job's training jobs."""
-        response = self.conn.list_training_jobs_for_hyper_parameter_tuning_job(
-            HyperParameterTuningJobName=tuning_job_name, MaxResults=100, **kwargs
-        )
-        return response.get("TrainingJobSummaries", [])
+    def list_trials(self, tuning_job_name: str) -> list[dict[str, Any]]:
+        """Every training job of a tuning job (at most 750: a few pages of 100)."""
+        trials: list[dict[str, Any]] = []
+        token: dict[str, str] = {}
+        while True:
+            response = self.conn.list_training_jobs_for_hyper_parameter_tuning_job(
+                HyperParameterTuningJobName=tuning_job_name, MaxResults=100, **token
+            )
+            trials.extend(response.get("TrainingJobSummaries", []))
+            if not response.get("NextToken"):
+                return trials
+            token = {"NextToken": response["NextToken"]}
+
+    def logs_client(self) -> Any:
+        """A CloudWatch Logs client for the same connection (its own endpoint_url, if configured)."""
+        from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
+
+        return AwsLogsHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name).conn
 
     def training_log_lines(self, job_name: str, limit: int) -> list[str] | None:
         """Up to ``limit`` lines of a training job's CloudWatch log, oldest first; ``None`` if unreadable.
@@ -149,11 +161,9 @@ class SageMakerHook(AwsBaseHook):
         Best effort, for explaining a problem: a connection without Logs access (or an endpoint
         that does not serve the Logs API) is not an error here.
         """
-        from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
         from botocore.exceptions import BotoCoreError, ClientError
 
-        # the same connection, resolved for the Logs service (its own endpoint_url, if configured)
-        logs = AwsLogsHook(aws_conn_id=self.aws_conn_id, region_name=self.region_name).conn
+        logs = self.logs_client()
         lines: list[str] = []
         kwargs: dict[str, Any] = {
             "logGroupName": "/aws/sagemaker/TrainingJobs",

@@ -82,6 +82,7 @@ class JobKind:
     best_job: Callable[[Description], Description | None] | None = None
     no_best_job_message: Callable[[Description], str] | None = None
     failure_details: Callable[[Any, Description], str] | None = None
+    reporter: Callable[..., Any] | None = None
     list_sweeps: bool = True
     reason_key: str = "FailureReason"
 

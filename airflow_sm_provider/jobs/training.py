@@ -34,6 +34,14 @@ def training_result(description: Description, best_description: Description | No
     }
 
 
+def training_reporter(hook: Any, job_name: str, log: Any, since_ms: int | None, after_trigger: bool) -> Any:
+    """The training script's output, from ``since_ms`` (``None``: from the start)."""
+    from airflow_sm_provider.logtail import LogCursor
+    from airflow_sm_provider.reporting import TrainingOutput
+
+    return TrainingOutput(hook, LogCursor(job_name, after_ms=since_ms or 0), log)
+
+
 TRAINING = JobKind(
     name="training",
     label="training job",
@@ -62,4 +70,5 @@ TRAINING = JobKind(
     summary_settles_success=True,
     progress=training_progress,
     result=training_result,
+    reporter=training_reporter,
 )

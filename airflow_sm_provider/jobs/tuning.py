@@ -123,6 +123,13 @@ def tuning_side_xcom(result: dict[str, Any]) -> dict[str, Any]:
     return {"tuned_hyperparameters": best["tuned_hyperparameters"], "best_training_job_name": best["name"]}
 
 
+def tuning_reporter(hook: Any, job_name: str, log: Any, since_ms: int | None, after_trigger: bool) -> Any:
+    """A line per finished trial (unless the trigger logged them), then the leaderboard."""
+    from airflow_sm_provider.reporting import TrialProgress
+
+    return TrialProgress(hook, job_name, log, trial_lines=not after_trigger)
+
+
 TUNING = JobKind(
     name="tuning",
     label="hyperparameter tuning job",
@@ -156,4 +163,5 @@ TUNING = JobKind(
     best_job=best_job,
     no_best_job_message=no_best_job_message,
     failure_details=trial_failures,
+    reporter=tuning_reporter,
 )

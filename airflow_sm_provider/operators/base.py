@@ -52,9 +52,11 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         stop_job_on_kill: bool = True,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         xcom_format: str = "default",
+        print_log: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.print_log = print_log
         if action_if_job_exists not in ACTIONS_IF_JOB_EXISTS:
             raise ValueError(
                 f"action_if_job_exists must be one of {ACTIONS_IF_JOB_EXISTS}, got {action_if_job_exists!r}"
@@ -72,6 +74,8 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         self.stop_job_on_kill = stop_job_on_kill
         self.deferrable = deferrable
         self.job_name: str | None = None
+        #: This try created the job (its output is shown from the start; a reattached job's from now).
+        self._started_here = False
         #: A timeout already stopped the job or chose to leave it (on_kill, which Airflow calls
         #: after an execution_timeout, must not overrule that).
         self._timeout_decided = False
@@ -135,7 +139,9 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         try:
             description = waiting.wait(
                 self.hook,
-                waiting.Watcher(self.kind, name, self.log),
+                waiting.Watcher(
+                    self.kind, name, self.log, reporter=self._reporter(name, after_trigger=False)
+                ),
                 poll_interval=self.check_interval,
                 timeout=self.max_ingestion_time,
                 limit_name="max_ingestion_time",
@@ -163,6 +169,9 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             self.log,
             pause=self.check_interval,
         )
+        reporter = self._reporter(name, after_trigger=True)
+        if reporter is not None:
+            reporter.finish(description)
         return self._publish(context, description)
 
     def resume_execution(self, next_method: str, next_kwargs: dict[str, Any] | None, context: Context) -> Any:
@@ -281,6 +290,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         }
         try:
             response = self.hook.create(self.kind, final)
+            self._started_here = True
         except Exception as err:
             # An earlier attempt's create may have reached SageMaker even though its answer never
             # reached us: if the job that holds the name is ours, it is the one to wait for.
@@ -299,6 +309,19 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             "Started SageMaker %s %s (%s) %s", self.kind.label, name, response.get(self.kind.arn_key), url
         )
         return self.hook.describe(self.kind, name)
+
+    def _reporter(self, name: str, *, after_trigger: bool) -> Any:
+        """What the task log shows of the job besides its status (``print_log``), from the row."""
+        if not (self.print_log and self.kind.reporter):
+            return None
+        since_ms = None
+        if not self._started_here or after_trigger:
+            # a job this try did not start: its earlier output is not repeated (it is in CloudWatch
+            # Logs, one click away through the Training Logs link)
+            since_ms = int(time.time() * 1000)
+            if not after_trigger:
+                self.log.info("Showing the output of %s %s from now on", self.kind.label, name)
+        return self.kind.reporter(self.hook, name, self.log, since_ms, after_trigger)
 
     def _timed_out(self, context: Context, name: str, err: BaseException) -> None:
         """A wait ran out of time: stop the job if this task will not be retried, else leave it.

@@ -65,7 +65,9 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
     :param deferrable: Wait in the triggerer instead of holding a worker slot.
     :param fail_on_missing_metrics: Fail the task when a MetricDefinition never matched (by
         default each one is a WARNING naming it, its regex and the closest log line).
-    :param print_log: Accepted for compatibility with the amazon provider; logs are linked, not copied.
+    :param print_log: Copy the training script's output from CloudWatch Logs into the task log
+        while the job runs, on every wait path (default ``True``, as the amazon provider). A job
+        reattached to by a retry shows its output from then on.
     :param check_if_job_exists: Accepted for compatibility; the job is always looked up.
     """
 
@@ -78,7 +80,6 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
         *,
         config: Any,
         hyperparameters: Any = None,
-        print_log: bool = True,
         check_if_job_exists: bool = True,
         fail_on_missing_metrics: bool = False,
         **kwargs: Any,
@@ -86,10 +87,8 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
         super().__init__(config=config, **kwargs)
         self.hyperparameters = hyperparameters
         self.fail_on_missing_metrics = fail_on_missing_metrics
-        # Accepted so DAGs written for the amazon provider's operator only change their import.
-        # The job is always looked up (that is what lets a retry reattach), and its logs are
-        # one click away through the CloudWatch link rather than copied into the task log.
-        self.print_log = print_log
+        # Accepted so DAGs written for the amazon provider's operator only change their import:
+        # the job is always looked up (that is what lets a retry reattach).
         self.check_if_job_exists = check_if_job_exists
 
     def build_request(self, context: Context) -> dict[str, Any]:

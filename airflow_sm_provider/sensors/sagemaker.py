@@ -10,6 +10,7 @@ not retry it.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -41,6 +42,10 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         a worker slot. The sensor pokes once first, so a job that has already ended never defers.
     :param stop_job_on_kill: In deferrable mode, stop the job when a user kills the task. Off by
         default: a sensor watches a job it did not start.
+    :param print_log: Show what the job prints (training) or its finished trials and leaderboard
+        (tuning) in the task log, as the operators do. In reschedule mode the output is shown
+        once, when the job has ended (each reschedule is a new process with no memory of
+        what the previous one showed).
     """
 
     kind: ClassVar[JobKind]
@@ -55,9 +60,11 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         region_name: str | None = None,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         stop_job_on_kill: bool = False,
+        print_log: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.print_log = print_log
         self.job_name = job_name
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
@@ -97,7 +104,12 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
         if self._watcher is None:
-            self._watcher = waiting.Watcher(self.kind, self.job_name, self.log)
+            reporter = None
+            if self.print_log and self.kind.reporter:
+                reporter = self.kind.reporter(self.hook, self.job_name, self.log, None, False)
+                if self.reschedule:
+                    reporter = _AtTheEnd(reporter)
+            self._watcher = waiting.Watcher(self.kind, self.job_name, self.log, reporter=reporter)
         description = waiting.describe_or_none(self.hook, self.kind, self.job_name, self.log)
         if description is None or self._watcher.observe(description).outcome is Outcome.RUNNING:
             return False
@@ -109,10 +121,26 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
         results.raise_for_event(event, timeout_error=AirflowSensorTimeout)
         description = self.hook.describe(self.kind, self.job_name)
+        if self.print_log and self.kind.reporter:  # the trigger showed the progress; the end remains
+            since_ms = int(time.time() * 1000)
+            self.kind.reporter(self.hook, self.job_name, self.log, since_ms, True).finish(description)
         return results.publish(self.kind, self.hook, context, description)
 
     def _timeout_message(self) -> str:
         return waiting.timeout_message(self.kind, self.job_name, "timeout", self.timeout_seconds)
+
+
+class _AtTheEnd:
+    """A reporter that stays silent until the job has ended (reschedule mode)."""
+
+    def __init__(self, reporter: Any) -> None:
+        self.reporter = reporter
+
+    def poll(self, description: dict[str, Any]) -> None:
+        pass
+
+    def finish(self, description: dict[str, Any]) -> None:
+        self.reporter.finish(description)
 
 
 class SageMakerTrainingSensor(SageMakerJobSensor):

@@ -637,3 +637,60 @@ def test_an_outage_longer_than_ten_minutes_fails_saying_it_was_throttled_and_for
         ApiUnavailableError, match=r"throttled or unavailable \(ThrottlingException\) for 600 s"
     ):
         operator(check_interval=30).execute(context())
+
+
+def test_the_training_scripts_output_is_in_the_task_log_while_the_job_runs(sagemaker_stub, capsys):
+    name = base_name()
+    start_and_keep_running(sagemaker_stub, name, polls=2)  # the Describe after create, one poll
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
+    answers = iter(
+        [
+            {
+                "events": [
+                    {
+                        "eventId": "1",
+                        "timestamp": 1,
+                        "logStreamName": f"{name}/algo-1-1",
+                        "message": "epoch 1",
+                    }
+                ]
+            },
+            {
+                "events": [
+                    {"eventId": "2", "timestamp": 2, "logStreamName": f"{name}/algo-1-1", "message": "done"}
+                ]
+            },
+        ]
+    )
+    sagemaker_stub.logs.filter_log_events = lambda **kwargs: next(answers)
+    operator().execute(context())
+    out = capsys.readouterr().out
+    assert out.count("[algo-1] epoch 1") == 1 and out.count("[algo-1] done") == 1
+    assert out.index("[algo-1] epoch 1") < out.index("[algo-1] done")
+
+
+def test_print_log_false_reads_no_output(sagemaker_stub):
+    name = base_name()
+    start_and_keep_running(sagemaker_stub, name, polls=0)
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
+    operator(print_log=False).execute(context())
+    assert sagemaker_stub.logs.calls == []
+
+
+def test_a_reattached_running_job_shows_its_output_from_now_on(sagemaker_stub, capsys):
+    name = base_name()
+    running = summary(training_description(name))
+    sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": [running]}, list_params(name))
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name), {"TrainingJobName": name}
+    )
+    sagemaker_stub.add_response(
+        "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
+    )
+    operator().execute(context())
+    assert sagemaker_stub.logs.calls[0]["startTime"] > 1_700_000_000_000  # now, not the start
+    assert "from now on" in capsys.readouterr().out

@@ -31,7 +31,7 @@ def test_training_poke_waits_then_returns_the_operators_xcom(sagemaker_stub):
 )
 @pytest.mark.parametrize("status", ["Failed", "Stopped"])
 def test_poke_fails_on_failed_and_stopped_jobs(sagemaker_stub, sensor_class, describe, method, status):
-    sensor = sensor_class(task_id="wait", job_name="j")
+    sensor = sensor_class(task_id="wait", job_name="j", print_log=False)
     sagemaker_stub.add_response(method, describe("j", status), {sensor.kind.name_key: "j"})
     if sensor.kind.failure_details:  # a tuning failure names its failed trials
         sagemaker_stub.add_response(
@@ -53,7 +53,7 @@ def test_tuning_poke_pushes_tuned_hyperparameters(sagemaker_stub):
         "describe_training_job", training_description(best, "Completed"), {"TrainingJobName": best}
     )
     ti = FakeTI()
-    result = SageMakerTuningSensor(task_id="wait", job_name="t").poke(context(ti))
+    result = SageMakerTuningSensor(task_id="wait", job_name="t", print_log=False).poke(context(ti))
     assert result.xcom_value["best_training_job"]["name"] == best
     assert ti.xcom["tuned_hyperparameters"] == {"lr": "0.0123"}
     assert ti.xcom["best_training_job_name"] == best
@@ -76,7 +76,9 @@ def test_deferrable_sensor_pokes_once_then_defers_to_the_same_trigger(
 ):
     from airflow.sdk.exceptions import TaskDeferred
 
-    sensor = sensor_class(task_id="wait", job_name="j", deferrable=True, poke_interval=20, timeout=600)
+    sensor = sensor_class(
+        task_id="wait", job_name="j", deferrable=True, poke_interval=20, timeout=600, print_log=False
+    )
     sagemaker_stub.add_response(method, describe("j"), {sensor.kind.name_key: "j"})
     with pytest.raises(TaskDeferred) as deferred:
         sensor.execute(context())
