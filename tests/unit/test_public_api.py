@@ -11,12 +11,20 @@ from tests.unit.specs.test_specs_public_api import EXPECTED_ALL as SPECS
 PUBLIC = {
     "airflow_sm_provider.operators": {
         "SageMakerCreateModelOperator",
+        "SageMakerModelGateOperator",
+        "SageMakerRegisterModelVersionOperator",
         "SageMakerTrainingOperator",
         "SageMakerTuningOperator",
+        "SageMakerUpdateModelApprovalOperator",
     },
-    "airflow_sm_provider.sensors": {"SageMakerTrainingSensor", "SageMakerTuningSensor"},
+    "airflow_sm_provider.sensors": {
+        "SageMakerModelApprovalSensor",
+        "SageMakerTrainingSensor",
+        "SageMakerTuningSensor",
+    },
     "airflow_sm_provider.triggers": {
         "SageMakerJobTrigger",
+        "SageMakerModelApprovalTrigger",
         "SageMakerTrainingTrigger",
         "SageMakerTuningTrigger",
     },
@@ -53,6 +61,10 @@ def test_public_names_are_pinned(module, names):
     [
         ("SageMakerTrainingTrigger", "airflow_sm_provider.triggers.sagemaker.SageMakerTrainingTrigger"),
         ("SageMakerTuningTrigger", "airflow_sm_provider.triggers.sagemaker.SageMakerTuningTrigger"),
+        (
+            "SageMakerModelApprovalTrigger",
+            "airflow_sm_provider.triggers.model_package.SageMakerModelApprovalTrigger",
+        ),
     ],
 )
 def test_trigger_classpaths_are_literal(trigger, classpath):
