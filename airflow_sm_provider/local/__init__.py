@@ -34,7 +34,7 @@ What it emulates
 
 What it does not
     Run container images (a job on any image but the built-in XGBoost one needs
-    ``sagemaker_program``), Pipe input (files, not FIFOs), FileSystemDataSource or manifest S3
+    ``sagemaker_program``), FileSystemDataSource or manifest S3
     data types (refused), algorithm resources (AlgorithmName, refused), VPC, warm pools,
     Debugger/Profiler rules, or anything about endpoints and inference. The README's table
     lists every field.

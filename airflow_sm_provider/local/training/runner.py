@@ -30,7 +30,7 @@ from pathlib import Path
 
 from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.times import utcnow
-from airflow_sm_provider.local.training import artifacts, scriptmode, storage, toolkit
+from airflow_sm_provider.local.training import artifacts, pipes, scriptmode, storage, toolkit
 from airflow_sm_provider.local.training.checkpoints import CheckpointSync
 from airflow_sm_provider.local.training.metrics import MetricSeries
 from airflow_sm_provider.local.training.options import TrainingOptions
@@ -119,6 +119,7 @@ class Runner:
         self._abandoned = False
         self._timers: list[threading.Timer] = []
         self._syncs: list[CheckpointSync] = []
+        self._feeders: list[pipes.PipeFeeder] = []
         self._trained = 0.0  # seconds of training over every run, for MaxRuntimeInSeconds
         self._thread = threading.Thread(target=self._run, name=f"job-{name}", daemon=True)
 
@@ -249,7 +250,7 @@ class Runner:
         builtin = builtin_for(self.request)
         checkpoint_uri = (self.request.get("CheckpointConfig") or {}).get("S3Uri")
         several = len(self.layouts) > 1
-        hosts, self._syncs = [], []
+        hosts, self._syncs, self._feeders = [], [], []
         for host, layout in self.layouts.items():
             layout.make(self.request)
             scriptmode.write_config(layout, self.request, host)
@@ -277,6 +278,10 @@ class Runner:
             command = scriptmode.command(
                 layout, self.request, self.name, self.arn, host, self.wrapper, module
             )
+            for channel in self.request.get("InputDataConfig") or []:
+                source = layout.pipes / channel["ChannelName"]
+                if pipes.is_pipe(self.request, channel) and source.is_dir():
+                    self._feeders.append(pipes.PipeFeeder(source, layout.data, channel))
             metrics = self.metrics if host == toolkit.hosts(self.request)[0] else None
             hosts.append(HostProcess(host, layout, command, metrics))
         if several:
@@ -302,10 +307,14 @@ class Runner:
                 self._started_any = True
             for sync in self._syncs:
                 sync.start()
+            for feeder in self._feeders:
+                feeder.start()
             delay = self._interruption_delay(attempt)
             if delay is not None:
                 self._after(delay, self.interrupt)
             failed = self._wait_all(hosts, started + max(0.0, max_runtime - self._trained))
+            for feeder in self._feeders:
+                feeder.stop()
         self._trained += time.monotonic() - started
         return failed
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.training import storage, toolkit
+from airflow_sm_provider.local.training import pipes, storage, toolkit
 
 HOST = "algo-1"
 PROGRAM = "sagemaker_program"
@@ -90,6 +90,11 @@ class Layout:
     @property
     def data(self) -> Path:
         return self.input / "data"
+
+    @property
+    def pipes(self) -> Path:
+        """Where Pipe-mode channels are downloaded before they are streamed."""
+        return self.input / "pipes"
 
     @property
     def model(self) -> Path:
@@ -162,7 +167,7 @@ def fetch_inputs(layout: Layout, request: dict, host: str = HOST) -> bool:
         s3 = channel["DataSource"]["S3DataSource"]
         if s3.get("InstanceGroupNames") and group not in s3["InstanceGroupNames"]:
             continue  # the channel goes to the hosts of the groups it names only
-        target = layout.data / channel["ChannelName"]
+        target = (layout.pipes if pipes.is_pipe(request, channel) else layout.data) / channel["ChannelName"]
         storage.fetch_prefix(s3["S3Uri"], target)
         if s3.get("S3DataDistributionType") == "ShardedByS3Key":
             shard(target, hosts.index(host), len(hosts))
