@@ -1,8 +1,10 @@
 """The CloudWatch Logs API as AWS JSON 1.1 (``X-Amz-Target: Logs_20140328.<Operation>``).
 
 Requests are validated against botocore's ``logs`` model as the SageMaker ones are against
-``sagemaker`` (shapes, ranges, enums), then handed to :class:`~.service.LogsService`; its
-responses fit the model's output shapes. Requests are signed for the service ``logs``.
+``sagemaker`` (shapes, enums, and the maximum of a number, which botocore does not check: a
+``limit`` above 10,000 is refused), then handed to :class:`~.service.LogsService`; its responses
+fit the model's output shapes. A bad request is an ``InvalidParameterException``, as CloudWatch
+Logs answers. Requests are signed for the service ``logs``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from airflow_sm_provider.local import protocol
-from airflow_sm_provider.local.errors import UnknownOperation, ValidationError
+from airflow_sm_provider.local.errors import UnknownOperation
+from airflow_sm_provider.local.logs.errors import InvalidParameter
 from airflow_sm_provider.local.logs.service import LogsService
 
 TARGET_PREFIX = "Logs_20140328."
@@ -45,17 +48,25 @@ def parse_request(operation: str, body: bytes) -> dict[str, Any]:
     try:
         raw = json.loads(body or b"{}")
     except ValueError as err:
-        raise ValidationError(f"Request body is not valid JSON: {err}") from err
+        raise InvalidParameter(f"Request body is not valid JSON: {err}") from err
     if not isinstance(raw, dict):
-        raise ValidationError("Request body must be a JSON object")
+        raise InvalidParameter("Request body must be a JSON object")
     shape = service_model().operation_model(operation).input_shape
     errors: list[str] = []
     params = protocol.decode(raw, shape, "", errors)
     report = ParamValidator().validate(params, shape)
     if report.has_errors():
         errors.insert(0, report.generate_report())
+    for name, member in shape.members.items():
+        value, most = params.get(name), member.metadata.get("max")
+        if member.type_name in ("integer", "long") and isinstance(value, int) and most is not None:
+            if value > most:
+                errors.append(
+                    f"Value '{value}' at '{name}' failed to satisfy constraint: Member must have value "
+                    f"less than or equal to {most}"
+                )
     if errors:
-        raise ValidationError("\n".join(errors))
+        raise InvalidParameter("\n".join(errors))
     return params
 
 
