@@ -123,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="TCP port; 0 picks a free one")
     serve.add_argument("--home", default=DEFAULT_HOME, help="state directory (SQLite, job dirs, logs)")
-    serve.add_argument("--region", default="us-east-1", help="region of the connection it suggests")
+    serve.add_argument(
+        "--region", default="us-east-1", help="default region (ARNs take the region a request is signed for)"
+    )
     serve.add_argument("--account-id", default="000000000000", help="account number in ARNs")
     serve.add_argument(
         "--stop-grace",
