@@ -140,8 +140,14 @@ def defer(
     timeout: float | None,
     limit_name: str,
     stop_job_on_kill: bool,
+    print_log: bool = False,
+    log_since_ms: int | None = None,
 ) -> NoReturn:
-    """Hand the wait to the kind's trigger; the task resumes in ``execute_complete``."""
+    """Hand the wait to the kind's trigger; the task resumes in ``execute_complete``.
+
+    With ``print_log`` the trigger shows the job's progress in the task log as the blocking wait
+    does (training output from ``log_since_ms``, ``None`` meaning from the start; finished trials).
+    """
     from airflow_sm_provider.triggers.sagemaker import trigger_for
 
     trigger = trigger_for(kind)(
@@ -153,5 +159,7 @@ def defer(
         timeout_name=limit_name,
         timeout_seconds=timeout,
         stop_job_on_kill=stop_job_on_kill,
+        print_log=print_log,
+        log_since_ms=log_since_ms,
     )
     task.defer(trigger=trigger, method_name="execute_complete")

@@ -135,6 +135,8 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
                 timeout=self.max_ingestion_time,
                 limit_name="max_ingestion_time",
                 stop_job_on_kill=self.stop_job_on_kill,
+                print_log=self.print_log,
+                log_since_ms=None if self._started_here else int(time.time() * 1000),
             )
         try:
             description = waiting.wait(

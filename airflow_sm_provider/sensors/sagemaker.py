@@ -100,6 +100,7 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
             timeout=self.timeout_seconds,
             limit_name="timeout",
             stop_job_on_kill=self.stop_job_on_kill,
+            print_log=self.print_log,
         )
 
     def poke(self, context: Context) -> PokeReturnValue | bool:

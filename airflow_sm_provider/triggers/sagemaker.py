@@ -75,6 +75,9 @@ class SageMakerJobTrigger(BaseTrigger):
         operators, ``timeout`` for sensors), named in the timeout message.
     :param timeout_seconds: That parameter's value, for the message.
     :param stop_job_on_kill: Stop the job when a user kills the deferred task.
+    :param print_log: Show the job's progress in the task log (training output, finished trials).
+    :param log_since_ms: Show training output from this time (ms since the epoch); ``None`` from
+        the start.
     """
 
     kind: ClassVar[JobKind]
@@ -89,6 +92,8 @@ class SageMakerJobTrigger(BaseTrigger):
         stop_job_on_kill: bool = True,
         timeout_name: str = "max_ingestion_time",
         timeout_seconds: float | None = None,
+        print_log: bool = False,
+        log_since_ms: int | None = None,
     ) -> None:
         super().__init__()
         self.job_name = job_name
@@ -99,6 +104,8 @@ class SageMakerJobTrigger(BaseTrigger):
         self.stop_job_on_kill = stop_job_on_kill
         self.timeout_name = timeout_name
         self.timeout_seconds = timeout_seconds
+        self.print_log = print_log
+        self.log_since_ms = log_since_ms
         #: The status seen at the last successful poll (not serialised; for logs and tests).
         self.last_status: str | None = None
         self._watching: Watch | None = None
@@ -115,6 +122,8 @@ class SageMakerJobTrigger(BaseTrigger):
                 "stop_job_on_kill": self.stop_job_on_kill,
                 "timeout_name": self.timeout_name,
                 "timeout_seconds": self.timeout_seconds,
+                "print_log": self.print_log,
+                "log_since_ms": self.log_since_ms,
             },
         )
 
