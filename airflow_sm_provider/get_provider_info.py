@@ -52,6 +52,13 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_sm_provider.triggers.sagemaker"],
             }
         ],
+        # The SageMaker view on task instance pages (airflow_sm_provider/plugins/).
+        "plugins": [
+            {
+                "name": "airflow_sm_provider_ui",
+                "plugin-class": "airflow_sm_provider.plugins.sagemaker_ui.SageMakerUIPlugin",
+            }
+        ],
         "extra-links": [
             "airflow_sm_provider.links.sagemaker.SageMakerTrainingJobLink",
             "airflow_sm_provider.links.sagemaker.SageMakerTuningJobLink",

@@ -24,6 +24,8 @@ def test_every_listed_module_and_class_imports():
                 importlib.import_module(module)
     for path in info["extra-links"]:
         assert _import(path).name
+    for plugin in info["plugins"]:
+        assert _import(plugin["plugin-class"]).name == plugin["name"]
 
 
 def test_provider_info_validates_against_airflows_schema():
