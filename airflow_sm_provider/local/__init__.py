@@ -14,6 +14,12 @@ What it emulates
     errors carry SageMaker's codes and, where SageMaker is known to differ from the obvious
     (DescribeTrainingJob on a missing job is a ValidationException), its behaviour.
 
+    On the same port, the part of CloudWatch Logs SageMaker's training logs use (``logs/``,
+    ``X-Amz-Target: Logs_20140328.*``, signed for ``logs``): DescribeLogStreams, GetLogEvents
+    and FilterLogEvents over the group ``/aws/sagemaker/TrainingJobs``, one stream per instance
+    named ``<TrainingJobName>/algo-<n>-<creation epoch seconds>``, each line of output an event
+    timestamped when it was read, kept with the job (``<host dir>/log.events``).
+
     A training job is the SageMaker script-mode contract run as local processes, one per
     instance (``algo-1`` .. ``algo-N``), with the backend's Python: ``sagemaker_program`` from
     ``sagemaker_submit_directory`` (directory or ``.tar.gz``), the ``/opt/ml`` layout under
@@ -37,7 +43,18 @@ What it does not
     ``sagemaker_program``), FileSystemDataSource or manifest S3
     data types (refused), algorithm resources (AlgorithmName, refused), VPC, warm pools,
     Debugger/Profiler rules, or anything about endpoints and inference. The README's table
-    lists every field.
+    lists every field. Of CloudWatch Logs, anything but the three reads above (no filter
+    patterns, no other log groups).
+
+Console (``console/``, read-only HTML; ``GET``, ``<name>`` percent-encoded)
+    ``/console/`` jobs list; ``/console/training-jobs/<name>`` status, timeline,
+    hyperparameters, metrics, log tail; ``/console/training-jobs/<name>/logs`` every instance's
+    stream (``?stream=&before=`` pages back); ``/console/tuning-jobs/<name>`` the leaderboard.
+    A link carries the home's console token (``<home>/console-token``) once as ``?token=``;
+    the console redirects to the page without it and sets an ``HttpOnly; SameSite=Strict``
+    cookie. The connection carries ``local_console_url`` (``http://HOST:PORT/console/``) and
+    ``local_console_token`` in its extra, so a link is
+    ``<local_console_url><path>?token=<local_console_token>``.
 
 Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
     ``server`` HTTP front and :class:`LocalServer`; ``protocol`` AWS JSON 1.1 against botocore's
@@ -45,8 +62,9 @@ Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
     composition root; ``training/`` (service, job record, runner, host processes, script mode,
     toolkit documents, checkpoints, artifacts, isolation, options, metrics, storage, rules);
     ``algorithms/`` (built-in algorithms); ``tuning/`` (on optuna); ``registry/`` (models,
-    model packages, tags); ``listing`` the one filter, sort and page implementation of every
-    List* operation; ``store`` SQLite; ``arns`` and
+    model packages, tags); ``logs/`` (CloudWatch Logs: journals, streams, service, API);
+    ``console/`` (token, HTML, pages, routing); ``listing`` the one filter, sort and page
+    implementation of every List* operation; ``store`` SQLite; ``arns`` and
     ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions; ``auth`` (SigV4
     checked with botocore's signer), ``credentials`` (the access key and the connection using
     it), ``hosts`` (the Host allowlist) and ``home`` (private modes) decide who is answered.
@@ -55,7 +73,8 @@ Security
     It executes the code it is asked to run, as the user running it, so who may ask is checked
     on every request: the Host header must name this server (no DNS rebinding), no request may
     come from a web page (any Origin is refused, CORS preflights get no permission), and every
-    API call must carry an AWS Signature Version 4 for the backend's access key (by default
+    API call must carry an AWS Signature Version 4 for the backend's access key (the console,
+    which a browser opens, its console token instead) (by default
     generated into ``<home>/credentials.json``; ``python -m airflow_sm_provider.local connection``
     prints an Airflow connection for it). The home is 0700, ``state.db`` and the credentials
     0600. It binds 127.0.0.1 unless told otherwise; exposing it is a decision to let whoever
