@@ -73,11 +73,11 @@ Security
     It executes the code it is asked to run, as the user running it, so who may ask is checked
     on every request: the Host header must name this server (no DNS rebinding), no request may
     come from a web page (any Origin is refused, CORS preflights get no permission), and every
-    API call must carry an AWS Signature Version 4 for the backend's access key (the console,
-    which a browser opens, its console token instead) (by default
+    API call must carry an AWS Signature Version 4 for the backend's access key (by default
     generated into ``<home>/credentials.json``; ``python -m airflow_sm_provider.local connection``
-    prints an Airflow connection for it). The home is 0700, ``state.db`` and the credentials
-    0600. It binds 127.0.0.1 unless told otherwise; exposing it is a decision to let whoever
+    prints an Airflow connection for it). The console, which a browser opens and cannot sign
+    for, needs the console token instead; it only reads. The home is 0700, ``state.db``, the
+    credentials and the console token 0600. It binds 127.0.0.1 unless told otherwise; exposing it is a decision to let whoever
     holds the key, on that network, run code on this machine.
 """
 
