@@ -77,8 +77,8 @@ Security
     generated into ``<home>/credentials.json``; ``python -m airflow_sm_provider.local connection``
     prints an Airflow connection for it). The console, which a browser opens and cannot sign
     for, needs the console token instead; it only reads. The home is 0700, ``state.db``, the
-    credentials and the console token 0600. It binds 127.0.0.1 unless told otherwise; exposing it is a decision to let whoever
-    holds the key, on that network, run code on this machine.
+    credentials and the console token 0600. It binds 127.0.0.1 unless told otherwise; exposing
+    it is a decision to let whoever holds the key, on that network, run code on this machine.
 """
 
 from __future__ import annotations
