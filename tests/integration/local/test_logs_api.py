@@ -201,3 +201,31 @@ def test_the_amazon_providers_training_operator_prints_the_scripts_output(
     assert result["Training"]["TrainingJobStatus"] == "Completed"
     # the script's output reaches this process only through the Logs API, read by the incumbent's hook
     assert "incumbent sees this unique line 7f3a" in out + err
+
+
+def test_lines_are_served_while_the_job_runs_and_the_cursor_follows_them(
+    tmp_path, sm_client, logs, training_request, scripts, wait_for_status
+):
+    hold = tmp_path / "hold"
+    hold.touch()
+    script = f"""
+import os, time
+print("before the hold", flush=True)
+while os.path.exists({str(hold)!r}):
+    time.sleep(0.02)
+print("after the hold", flush=True)
+"""
+    sm_client.create_training_job(**training_request(scripts.write(script), name="live"))
+    stream = wait_until(
+        lambda: logs.describe_log_streams(logGroupName=GROUP, logStreamNamePrefix="live/")["logStreams"]
+    )[0]["logStreamName"]
+    read = {"logGroupName": GROUP, "logStreamName": stream, "startFromHead": True}
+    first = wait_until(lambda: (r := logs.get_log_events(**read))["events"] and r)
+    assert [e["message"] for e in first["events"]] == ["before the hold"]
+    assert sm_client.describe_training_job(TrainingJobName="live")["TrainingJobStatus"] == "InProgress"
+    idle = logs.get_log_events(**read, nextToken=first["nextForwardToken"])
+    assert idle["events"] == [] and idle["nextForwardToken"] == first["nextForwardToken"]
+    hold.unlink()
+    assert wait_for_status("live")["TrainingJobStatus"] == "Completed"
+    rest = logs.get_log_events(**read, nextToken=first["nextForwardToken"])
+    assert [e["message"] for e in rest["events"]] == ["after the hold"]
