@@ -142,7 +142,13 @@ class LogsService:
         if params.get("nextToken"):
             token = _decode(params["nextToken"])
             after = token.get("k")
-            if token.get("o") != order or token.get("d") != descending or not isinstance(after, list):
+            kinds = [str] if order == "LogStreamName" else [int, str]
+            if (
+                token.get("o") != order
+                or token.get("d") != descending
+                or not isinstance(after, list)
+                or [type(part) for part in after] != kinds
+            ):
                 raise InvalidParameter(_BAD_TOKEN)
             keyed = [(k, s) for k, s in keyed if (k < after if descending else k > after)]
         page = keyed[:limit]

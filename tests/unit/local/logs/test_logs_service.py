@@ -281,3 +281,16 @@ def test_filter_searches_at_most_a_hundred_streams_at_once(jobs, logs):
     with pytest.raises(InvalidParameter, match="at most 100"):
         logs.filter_log_events({**GROUP, "logStreamNamePrefix": "many-"})
     assert len(logs.filter_log_events({**GROUP, "logStreamNamePrefix": "many-05"})["events"]) == 10
+
+
+@pytest.mark.parametrize("key", [[1], ["a", "b"], "a", None])
+def test_a_stream_listing_token_of_another_shape_is_refused(jobs, logs, key):
+    import base64
+    import json
+
+    jobs.add("j", {1: [(1, "a")]})
+    token = base64.urlsafe_b64encode(
+        json.dumps({"o": "LogStreamName", "d": False, "k": key}).encode()
+    ).decode()
+    with pytest.raises(InvalidParameter):
+        logs.describe_log_streams({**GROUP, "nextToken": token}, "r")
