@@ -67,12 +67,21 @@ def test_a_clean_run_walks_every_status(tmp_path: Path):
 
 def test_a_user_stop_during_the_runtime_limit_still_ends_stopped(tmp_path: Path):
     backend = Backend()
-    runner = _runner(tmp_path, "import time\nprint('up', flush=True)\ntime.sleep(30)\n", backend)
+    go = tmp_path / "go"
+    source = (  # on SIGTERM it lingers until the test lets it go: the order below is certain
+        "import os, signal, sys, time\n"
+        "def term(*_):\n"
+        f"    while not os.path.exists({str(go)!r}):\n        time.sleep(0.01)\n    sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, term)\nprint('up', flush=True)\ntime.sleep(30)\n"
+    )
+    runner = _runner(tmp_path, source, backend)
+    runner.grace = 30
     runner.start()
     _wait_for_output(tmp_path / "job" / "log.txt", "up")
 
     runner.stop("MaxRuntimeExceeded")  # the limit strikes first...
     backend.advance("Stopping", None)  # ...then the user's StopTrainingJob reaches the backend
+    go.touch()
 
     assert backend.done.wait(20)
     assert (backend.job.status, backend.job.secondary_status) == ("Stopped", "Stopped")
