@@ -12,7 +12,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, task
 from retraining.config import var
-from retraining.model import METRIC_DEFINITIONS
+from retraining.model import metric_definitions
 
 from airflow_sm_provider.operators import SageMakerTrainingOperator
 from airflow_sm_provider.sensors import SageMakerTrainingSensor
@@ -60,7 +60,7 @@ with DAG(
         config=TrainingJobSpec(
             role_arn=var("role_arn"),
             algorithm=AlgorithmSpecification(
-                training_image=var("image_uri"), metric_definitions=METRIC_DEFINITIONS
+                training_image=var("image_uri"), metric_definitions=metric_definitions("train", "test")
             ),
             channels=[
                 Channel(name="train", s3_uri=TRAIN_DATA, content_type="text/csv"),

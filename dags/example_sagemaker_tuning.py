@@ -12,7 +12,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, task
 from retraining.config import var
-from retraining.model import METRIC_DEFINITIONS, OBJECTIVE, RANGES
+from retraining.model import OBJECTIVE, RANGES, metric_definitions
 
 from airflow_sm_provider.operators import SageMakerTuningOperator
 from airflow_sm_provider.specs import (
@@ -70,7 +70,8 @@ with DAG(
             training=TrainingJobDefinition(
                 role_arn=var("role_arn"),
                 algorithm=AlgorithmSpecification(
-                    training_image=var("image_uri"), metric_definitions=METRIC_DEFINITIONS
+                    training_image=var("image_uri"),
+                    metric_definitions=metric_definitions("train", "validation"),
                 ),
                 # each trial trains on "train" and is scored on "validation"
                 channels=[

@@ -50,8 +50,9 @@ def test_a_dag_file_imports_the_shared_package_and_no_other_dag_file(name: str) 
     assert "copy" not in imported_modules(DAGS / name)  # configs are specs, not patched deep copies
 
 
-def test_the_shared_package_leaves_airflow_to_the_dag_files() -> None:
-    assert (DAGS / "retraining" / "__init__.py").is_file()
-    for path in (DAGS / "retraining").rglob("*.py"):
-        airflow = {m for m in imported_modules(path) if m.split(".")[0] in {"airflow", "pendulum"}}
-        assert airflow == set(), path
+@pytest.mark.parametrize("module", ["config.py", "data.py"])
+def test_the_variables_and_the_data_code_import_no_airflow(module: str) -> None:
+    # scripts/demo.py imports config before it sets AIRFLOW_HOME (importing Airflow would read
+    # the wrong configuration); data.py is plain Python, unit-tested without Airflow.
+    imported = {m.split(".")[0] for m in imported_modules(DAGS / "retraining" / module)}
+    assert imported & {"airflow", "airflow_sm_provider", "pendulum"} == set()

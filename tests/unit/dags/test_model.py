@@ -43,6 +43,16 @@ def test_metric_definitions_are_valid_sagemaker_regexes() -> None:
     assert model.OBJECTIVE.to_request() == {"Type": "Minimize", "MetricName": "validation:logloss"}
 
 
+def test_a_job_defines_only_the_metrics_of_its_channels() -> None:
+    final_run = model.metric_definitions("train", "test")
+    assert [d.name for d in final_run] == [
+        f"{channel}:{metric}" for channel in ("train", "test") for metric in ("logloss", "accuracy", "auc")
+    ]
+    assert model.metric_definitions() == []
+    every = {d.name for d in model.metric_definitions("validation", "test", "train")}
+    assert every == {d.name for d in model.METRIC_DEFINITIONS}
+
+
 @pytest.mark.parametrize("value", ["0.123456", "1.000000", "12", "1.5e-07", "3E+02"])
 def test_metric_regex_reads_the_numbers_train_py_can_print(value: str) -> None:
     regex = next(d.regex for d in model.METRIC_DEFINITIONS if d.name == "validation:logloss")
