@@ -20,6 +20,11 @@ ending in ``/console/``) and ``local_console_token``. A link to a page is
 ``<local_console_url><path>?token=<local_console_token>``, e.g.
 ``http://127.0.0.1:8080/console/training-jobs/my-job?token=...``.
 
+Links Airflow shows carry ``?sig=<signature of the page's path>`` instead (``ConsoleToken.sign``:
+HMAC-SHA256 of the path as sent, keyed by the token, first 40 hex digits): it opens that page
+and the pages under it (``.../logs``) through a cookie scoped to that path, so the link stored in
+Airflow's XCom is not a key to the whole console.
+
 Pages are HTML rendered on the server with inline CSS and SVG (``html``, ``pages``), no script
 (the Content-Security-Policy forbids any), every value HTML-escaped, never a job's
 ``Environment`` or anything about the request beyond what DescribeTrainingJob reports.

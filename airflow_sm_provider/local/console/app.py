@@ -82,7 +82,14 @@ class Console:
             # drop the token from the address bar and history; the cookie carries it from now on
             location = parts.path + (f"?{rest}" if rest else "")
             return Response(303, headers=[("Location", location), ("Set-Cookie", self.token.set_cookie())])
-        if not self.token.from_cookie(cookie):
+        if "sig" in query:  # a link Airflow shows: this job's pages only
+            if not self.token.signs(parts.path, query["sig"][0]):
+                return self._refused()
+            rest = urlencode([(k, v) for k, values in query.items() if k != "sig" for v in values])
+            location = parts.path + (f"?{rest}" if rest else "")
+            headers = [("Location", location), ("Set-Cookie", self.token.page_cookie(parts.path))]
+            return Response(303, headers=headers)
+        if not (self.token.from_cookie(cookie) or self.token.opens(cookie, parts.path)):
             return self._refused()
         try:
             return Response(200, self._route(parts.path, query))

@@ -11,6 +11,7 @@ rebinding) and the refusal of any ``Origin`` happen before, in the server, as fo
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import os
 import secrets
@@ -21,6 +22,8 @@ from airflow_sm_provider.local import home as private
 
 FILE_NAME = "console-token"
 COOKIE = "sagemaker_local_console"
+#: A cookie that opens one page and the pages under it (``Path=`` that page), set from ``?sig=``.
+PAGE_COOKIE = "sagemaker_local_console_page"
 PATH = "/console/"
 
 
@@ -73,3 +76,28 @@ class ConsoleToken:
     def set_cookie(self) -> str:
         """The ``Set-Cookie`` value that lets the browser in from now on."""
         return f"{COOKIE}={self._token.decode()}; Path={PATH}; HttpOnly; SameSite=Strict"
+
+    def sign(self, path: str) -> str:
+        """The signature that opens ``path`` (as sent, percent-encoded) and the pages under it.
+
+        Links Airflow shows carry this instead of the token, so what Airflow stores (the link
+        URL, in XCom) opens one job's pages, not the whole console.
+        """
+        return hmac.new(self._token, path.encode(), hashlib.sha256).hexdigest()[:40]
+
+    def signs(self, path: str, signature: str | None) -> bool:
+        return signature is not None and hmac.compare_digest(signature.encode(), self.sign(path).encode())
+
+    def page_cookie(self, path: str) -> str:
+        """The ``Set-Cookie`` value that opens ``path`` and the pages under it from now on."""
+        return f"{PAGE_COOKIE}={self.sign(path)}; Path={path}; HttpOnly; SameSite=Strict"
+
+    def opens(self, header: str | None, path: str) -> bool:
+        """Whether a page cookie in the ``Cookie`` header opens ``path`` (it or a page above it)."""
+        values = [
+            value.strip()
+            for name, _, value in (item.partition("=") for item in (header or "").split(";"))
+            if name.strip() == PAGE_COOKIE
+        ]
+        prefixes = [path[:i] for i in range(len(PATH), len(path) + 1) if i == len(path) or path[i] == "/"]
+        return any(self.signs(prefix, value) for value in values for prefix in prefixes)

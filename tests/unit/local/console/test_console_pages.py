@@ -114,3 +114,18 @@ def test_the_jobs_list_shows_both_kinds_and_says_why_tuning_is_missing():
     ).decode()
     assert "<script" not in body and "no optuna" in body
     assert 'href="/console/training-jobs/%3Cscript%3Ealert%281%29%3C%2Fscript%3E"' in body
+
+
+def test_a_signed_link_sets_a_page_cookie_and_a_forged_one_is_refused():
+    from airflow_sm_provider.local.console.app import Console
+    from airflow_sm_provider.local.console.token import ConsoleToken
+
+    token = ConsoleToken("secret-token")
+    console = Console(backend=None, token=token)
+    page = "/console/training-jobs/my-job"
+    answer = console.handle(f"{page}?sig={token.sign(page)}", None)
+    assert answer.status == 303
+    assert dict(answer.headers)["Location"] == page
+    assert dict(answer.headers)["Set-Cookie"].startswith("sagemaker_local_console_page=")
+    assert console.handle(f"{page}?sig={token.sign('/console/tuning-jobs/x')}", None).status == 401
+    assert console.handle(f"/console/?sig={token.sign(page)}", None).status == 401

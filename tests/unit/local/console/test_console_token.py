@@ -37,3 +37,22 @@ def test_the_connection_extra_names_the_console():
         "local_console_url": "http://h:1/console/",
         "local_console_token": "t",
     }
+
+
+def test_a_page_signature_opens_that_page_and_those_under_it_only():
+    token = ConsoleToken("secret-token")
+    page = "/console/training-jobs/my-job"
+    cookie = token.page_cookie(page)
+    assert f"Path={page};" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    header = f"other=1; {cookie.split(';')[0]}"
+    assert token.opens(header, page)
+    assert token.opens(header, page + "/logs")
+    assert not token.opens(header, "/console/training-jobs/my-job-2")  # a sibling, not a sub-page
+    assert not token.opens(header, "/console/")
+    assert not token.opens(header, "/console/tuning-jobs/other")
+    assert not ConsoleToken("another-token").opens(header, page)
+
+
+def test_a_signature_is_not_the_token():
+    token = ConsoleToken("secret-token")
+    assert "secret-token" not in token.sign("/console/") and not token.matches(token.sign("/console/"))
