@@ -40,6 +40,8 @@ class JobKind:
     :param trigger: Classpath of the trigger that watches this kind (a literal, as the triggerer
         imports it by name).
     :param console_fragment: The job page's fragment in the SageMaker console URL.
+    :param local_console_path: The job page's path under the local backend's console.
+    :param has_log_streams: The job writes CloudWatch log streams of its own (a logs link).
     :param amazon_xcom_key: The key the amazon provider's operator wraps the Describe* response in
         (its ``return_value``), for ``xcom_format="amazon"``.
     :param summary_settles_success: A List* summary that says Completed is the whole verdict
@@ -83,6 +85,8 @@ class JobKind:
     no_best_job_message: Callable[[Description], str] | None = None
     failure_details: Callable[[Any, Description], str] | None = None
     reporter: Callable[..., Any] | None = None
+    local_console_path: str = ""
+    has_log_streams: bool = False
     list_sweeps: bool = True
     reason_key: str = "FailureReason"
 

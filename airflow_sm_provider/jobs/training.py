@@ -65,6 +65,8 @@ TRAINING = JobKind(
     },
     trigger="airflow_sm_provider.triggers.sagemaker.SageMakerTrainingTrigger",
     amazon_xcom_key="Training",
+    local_console_path="training-jobs",
+    has_log_streams=True,
     console_fragment="jobs",
     # A completed training job's summary is its verdict; its result is re-described on resume.
     summary_settles_success=True,

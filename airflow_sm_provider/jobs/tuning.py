@@ -154,6 +154,8 @@ TUNING = JobKind(
     },
     trigger="airflow_sm_provider.triggers.sagemaker.SageMakerTuningTrigger",
     amazon_xcom_key="Tuning",
+    local_console_path="tuning-jobs",
+    has_log_streams=False,
     console_fragment="hyper-tuning-jobs",
     # A summary has no best training job: a completed tuning job is Described before success.
     summary_settles_success=False,

@@ -1,17 +1,26 @@
-"""Extra links to the AWS console: training job, tuning job and the training job's CloudWatch logs.
+"""Extra links to a job's pages: the SageMaker console on AWS, the local backend's own pages offline.
 
 Operators and sensors call :func:`persist_job_link` once they know the job. When the task
 finishes (or defers), Airflow's task runner calls ``get_link`` on the very operator that ran and
 stores the URL for the UI. ``get_link`` reads what the operator recorded on itself, so a task that
 failed before it had a job shows no link and causes no lookup (an XCom read of a key that was
-never pushed logs an ERROR that would hide the task's real error). URLs are region- and
-partition-aware (aws, aws-cn, aws-us-gov).
+never pushed logs an ERROR that would hide the task's real error).
+
+On AWS the links are console URLs, region- and partition-aware (aws, aws-cn, aws-us-gov). When
+the task's SageMaker endpoint is not AWS and its connection names the local backend's console
+(``local_console_url`` and ``local_console_token`` in the extra, as the backend's ``connection``
+command writes them), the links open the backend's own read-only pages instead. Such a link
+carries a signature of its page's path (HMAC-SHA256 keyed by the console token, the first 40 hex
+digits, the backend's ``ConsoleToken.sign``), never the token: what Airflow stores opens that job's
+pages only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from airflow.sdk import BaseOperatorLink
 
@@ -64,47 +73,76 @@ def training_logs_url(region: str, job_name: str) -> str:
     )
 
 
-def persist_job_link(
-    task: Any, context: Context, kind: JobKind, job_name: str, region_name: str | None
-) -> None:
-    """Record which job the task's links point at: on the task for ``get_link``, in XCom for readers."""
-    info = {"kind": kind.name, "job_name": job_name, "region_name": region_name}
-    setattr(task, LINK_ATTRIBUTE, info)
+def local_page(console_url: str, token: str, path: str) -> str:
+    """A link to a page of the local backend's console, signed for that page (and those under it)."""
+    page = urlsplit(console_url).path.rstrip("/") + "/" + path
+    signature = hmac.new(token.encode(), page.encode(), hashlib.sha256).hexdigest()[:40]
+    return f"{console_url.rstrip('/')}/{path}?sig={signature}"
+
+
+def job_pages(kind: JobKind, job_name: str, hook: Any) -> dict[str, str]:
+    """The URLs of the job's page and log page (where the kind has logs), by link ``page``."""
+    name = quote(job_name, safe="")
+    extra = hook.conn_config.extra_config or {}
+    console, token = extra.get("local_console_url"), extra.get("local_console_token")
+    if console and token and not hook.is_aws():
+        pages = {"job": local_page(console, token, f"{kind.local_console_path}/{name}")}
+        if kind.has_log_streams:
+            pages["logs"] = local_page(console, token, f"{kind.local_console_path}/{name}/logs")
+        return pages
+    region = hook.region_name
+    if not region:
+        return {}
+    pages = {"job": job_url(kind, region, job_name)}
+    if kind.has_log_streams:
+        pages["logs"] = training_logs_url(region, job_name)
+    return pages
+
+
+def persist_job_link(task: Any, context: Context, kind: JobKind, job_name: str, hook: Any) -> None:
+    """Record the job the task's links point at: its pages on the task for ``get_link``, the job in XCom.
+
+    Best effort: a link never fails a task.
+    """
+    info: dict[str, Any] = {"kind": kind.name, "job_name": job_name, "region_name": hook.region_name}
     context["ti"].xcom_push(key=XCOM_KEY, value=info)
+    try:
+        pages = job_pages(kind, job_name, hook)
+    except Exception as err:  # noqa: BLE001 - links are a convenience; the task goes on without them
+        task.log.info("No links for %s %s: %s", kind.label, job_name, err)
+        pages = {}
+    setattr(task, LINK_ATTRIBUTE, {**info, "pages": pages})
 
 
 class _SageMakerLink(BaseOperatorLink):
     kind: ClassVar[JobKind]
-
-    def url(self, region: str, job_name: str) -> str:
-        return job_url(self.kind, region, job_name)
+    #: Which of the job's pages (:func:`job_pages`) the link opens.
+    page: ClassVar[str] = "job"
 
     def get_link(self, operator: Any, *, ti_key: Any) -> str:
         info = getattr(operator, LINK_ATTRIBUTE, None)
-        if not info or info.get("kind") != self.kind.name or not info.get("region_name"):
+        if not info or info.get("kind") != self.kind.name:
             return ""
-        return self.url(info["region_name"], info["job_name"])
+        return str(info.get("pages", {}).get(self.page, ""))
 
 
 class SageMakerTrainingJobLink(_SageMakerLink):
-    """The training job's page in the SageMaker console."""
+    """The training job's page in the SageMaker console (or the local backend's)."""
 
     name = "SageMaker Training Job"
     kind = TRAINING
 
 
 class SageMakerTuningJobLink(_SageMakerLink):
-    """The hyperparameter tuning job's page in the SageMaker console."""
+    """The hyperparameter tuning job's page in the SageMaker console (or the local backend's)."""
 
     name = "SageMaker Tuning Job"
     kind = TUNING
 
 
 class SageMakerTrainingLogsLink(_SageMakerLink):
-    """The training job's CloudWatch log streams."""
+    """The training job's CloudWatch log streams (or its log page on the local backend)."""
 
     name = "SageMaker Training Logs"
     kind = TRAINING
-
-    def url(self, region: str, job_name: str) -> str:
-        return training_logs_url(region, job_name)
+    page = "logs"

@@ -117,7 +117,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         )
         name = description[self.kind.name_key]
         self.job_name = name
-        persist_job_link(self, context, self.kind, name, self.hook.region_name)
+        persist_job_link(self, context, self.kind, name, self.hook)
 
         if classify(self.kind, description).outcome is Outcome.SUCCEEDED:
             self.log.info("%s %s already completed: reusing its result", self.kind.label, name)
@@ -158,7 +158,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         """Resume after the trigger fired: fail with its message or publish the job's result."""
         self.job_name = (event or {}).get("job_name")
         if self.job_name:
-            persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
+            persist_job_link(self, context, self.kind, self.job_name, self.hook)
         try:
             name = results.raise_for_event(event)["job_name"]
         except JobTimeoutError as err:

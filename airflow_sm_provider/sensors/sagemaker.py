@@ -81,7 +81,7 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         self.log.info(
             "Waiting on SageMaker %s %s via %s", self.kind.label, self.job_name, self.hook.describe_target()
         )
-        persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
+        persist_job_link(self, context, self.kind, self.job_name, self.hook)
         if not self.deferrable:
             try:
                 return super().execute(context)
@@ -119,7 +119,7 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
-        persist_job_link(self, context, self.kind, self.job_name, self.hook.region_name)
+        persist_job_link(self, context, self.kind, self.job_name, self.hook)
         results.raise_for_event(event, timeout_error=AirflowSensorTimeout)
         description = self.hook.describe(self.kind, self.job_name)
         if self.print_log and self.kind.reporter:  # the trigger showed the progress; the end remains
