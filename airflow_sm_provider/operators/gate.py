@@ -133,5 +133,8 @@ class SageMakerModelGateOperator(SageMakerHookMixin, BaseBranchOperator):
         )
         result = self.evaluate()
         self.log.info("Champion / challenger:\n%s", result["table"])
+        # Skipping the other branch ends execute with an exception on Airflow 3 (the task runner
+        # skips them and never sees a return value), so the decision is pushed first.
+        context["ti"].xcom_push(key="return_value", value=result)
         self.do_branch(context, result["branch"])
         return result
