@@ -14,8 +14,8 @@ def get_provider_info() -> dict[str, Any]:
         # Connections: the standard ``aws`` connection type of apache-airflow-providers-amazon, used
         # as is. It is not listed under "connection-types": registering a type another provider owns
         # makes Airflow log a warning in every process that loads providers.
-        "description": "Amazon SageMaker training and hyperparameter tuning (uses the standard `aws` "
-        "connection), with an offline local SageMaker backend.",
+        "description": "Amazon SageMaker training, hyperparameter tuning and model registry (uses the "
+        "standard `aws` connection), with an offline local SageMaker backend.",
         "versions": [__version__],
         "integrations": [
             {
@@ -37,19 +37,27 @@ def get_provider_info() -> dict[str, Any]:
                     "airflow_sm_provider.operators.training",
                     "airflow_sm_provider.operators.tuning",
                     "airflow_sm_provider.operators.model",
+                    "airflow_sm_provider.operators.registry",
+                    "airflow_sm_provider.operators.gate",
                 ],
             }
         ],
         "sensors": [
             {
                 "integration-name": "Amazon SageMaker (airflow-sm-provider)",
-                "python-modules": ["airflow_sm_provider.sensors.sagemaker"],
+                "python-modules": [
+                    "airflow_sm_provider.sensors.sagemaker",
+                    "airflow_sm_provider.sensors.model_package",
+                ],
             }
         ],
         "triggers": [
             {
                 "integration-name": "Amazon SageMaker (airflow-sm-provider)",
-                "python-modules": ["airflow_sm_provider.triggers.sagemaker"],
+                "python-modules": [
+                    "airflow_sm_provider.triggers.sagemaker",
+                    "airflow_sm_provider.triggers.model_package",
+                ],
             }
         ],
         # The SageMaker view on task instance pages (airflow_sm_provider/plugins/).
