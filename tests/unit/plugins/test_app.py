@@ -49,6 +49,8 @@ def auth_manager(monkeypatch):
 
     monkeypatch.setenv("AIRFLOW__CORE__AUTH_MANAGER", f"{__name__}.DagTableAuthManager")
     monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "test-only-" + "x" * 64)
+    # Airflow 3.0 signs with issuer None unless one is set, which newer PyJWT refuses
+    monkeypatch.setenv("AIRFLOW__API_AUTH__JWT_ISSUER", "sm-provider-tests")
     try:  # Airflow 3.1+ looks a token up in the metadata DB's revoked tokens; unit tests have no DB
         from airflow.models.revoked_token import RevokedToken
     except ImportError:
