@@ -50,3 +50,12 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .demo .pytest_cache
+
+# The unit tests and one dag.test() tune -> train on each supported Airflow minor (latest patch),
+# each in its own venv under .compat/ (COMPAT_MINORS="3.0 3.2" for a subset).
+.PHONY: test-compat clean-compat
+test-compat: $(UV)
+	PYTHON=$(PYTHON) bash scripts/test_compat.sh
+
+clean-compat:
+	rm -rf .compat
