@@ -41,6 +41,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["duration"] = format_duration
     env.filters["number"] = format_number
+    env.filters["short"] = shorten_number
     return env
 
 
@@ -61,6 +62,16 @@ def format_duration(seconds: float | None) -> str:
 
 def format_number(value: float | None) -> str:
     return "" if value is None else f"{value:.6g}"
+
+
+def shorten_number(text: str) -> str:
+    """A hyperparameter value as shown: a long decimal to 6 significant digits, anything else as is."""
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    short = f"{number:.6g}"
+    return short if len(short) < len(text) else text
 
 
 @dataclass(frozen=True)
