@@ -4,22 +4,29 @@ Features are detected where they can be seen, not inferred from ``airflow.__vers
 feature backported to a patch release then needs no change here. Checks are functions, cached,
 so importing this module costs nothing at DAG-parse time.
 
-Today one feature differs:
+What differs:
 
 - ``BaseTrigger.on_kill()`` (Airflow 3.3): the triggerer calls it when a user kills a deferred
   task (mark failed / success, clear). Before 3.3 the triggerer only cancels the trigger's
   ``run()`` and calls ``cleanup()``; nothing runs that could stop the SageMaker job, and the
   operator's own ``on_kill`` does not run either (no worker holds a deferred task).
+- :class:`TaskDeferralTimeout`, raised by ``BaseOperator.resume_execution`` when a deferral
+  times out, lives in ``airflow.sdk.exceptions`` from 3.2 and in ``airflow.exceptions`` before.
 
-Test code that needs ``TaskDeferred`` imports it from ``airflow.providers.common.compat.sdk``
-(``airflow.sdk.exceptions`` has it only from Airflow 3.2).
+Names that ``airflow.providers.common.compat.sdk`` already maps across versions (``TaskDeferred``,
+``AirflowTaskTimeout``, ``AirflowSensorTimeout``, ...) are imported from there, not from here.
 """
 
 from __future__ import annotations
 
 import functools
 
-__all__ = ["deferred_kill_warning", "trigger_on_kill_supported"]
+try:  # where resume_execution raises it from
+    from airflow.sdk.exceptions import TaskDeferralTimeout
+except ImportError:  # Airflow < 3.2
+    from airflow.exceptions import TaskDeferralTimeout  # type: ignore[no-redef,attr-defined]
+
+__all__ = ["TaskDeferralTimeout", "deferred_kill_warning", "trigger_on_kill_supported"]
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from packaging.version import Version
 
 from airflow_sm_provider import compat
@@ -27,3 +28,12 @@ def test_deferred_kill_warning_names_the_job_only_where_a_kill_leaves_it_running
     else:
         assert warning is not None
         assert "training job my-job-1 keeps running" in warning
+
+
+def test_task_deferral_timeout_is_the_class_resume_execution_raises():
+    from airflow.sdk import BaseOperator
+
+    timed_out = {"error": "Trigger timeout"}  # the value of TriggerFailureReason.TRIGGER_TIMEOUT
+
+    with pytest.raises(compat.TaskDeferralTimeout):
+        BaseOperator(task_id="waits").resume_execution("__fail__", timed_out, context={})
