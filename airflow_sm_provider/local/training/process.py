@@ -1,10 +1,12 @@
 """One host's training process: started in its own session, read line by line, ended whole.
 
-The process runs in a new session (its own process group), so ending it reaches every child
-it started. Its stdout and stderr are read on two threads: each line goes to the host's log
-(and, with a ``prefix``, to the job's combined log), with the time it was read to the host's
-log stream (``logs/journal.py``, which the Logs API serves), and through the metric regexes. The
-last stderr lines are kept for a ``FailureReason`` when the script leaves no ``output/failure``.
+The process runs in a new session (its own process group) under the ``launcher``, so ending it
+reaches every child it started, those it detached into sessions of their own included, and the
+backend's death (even by SIGKILL) ends them all. Its stdout and stderr are read on two threads:
+each line goes to the host's log (and, with a ``prefix``, to the job's combined log), with the
+time it was read to the host's log stream (``logs/journal.py``, which the Logs API serves), and
+through the metric regexes. The last stderr lines are kept for a ``FailureReason`` when the
+script leaves no ``output/failure``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import subprocess
 import threading
 from typing import IO
 
+from airflow_sm_provider.local import launcher
 from airflow_sm_provider.local.logs.journal import JournalWriter, path_for
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import scriptmode
@@ -31,6 +34,13 @@ def signal_group(pid: int, sig: int) -> None:
         pass
 
 
+def signal_pid(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 class HostProcess:
     """The script of one host; ``start()`` launches it, ``wait()`` reaps it and its group.
 
@@ -40,6 +50,7 @@ class HostProcess:
     :param metrics: where metric values go (algo-1's output only, as SageMaker's metrics come
         from the first host's log stream).
     :param combined: the job's combined log when the job has several hosts (lines prefixed).
+    :param grace: seconds the launcher gives its processes between SIGTERM and SIGKILL.
     """
 
     def __init__(
@@ -49,12 +60,14 @@ class HostProcess:
         command: scriptmode.Command,
         metrics: MetricSeries | None,
         combined: tuple[IO[bytes], threading.Lock] | None = None,
+        grace: float = 5.0,
     ) -> None:
         self.host = host
         self.layout = layout
         self.command = command
         self.metrics = metrics
         self.combined = combined
+        self.grace = grace
         self.proc: subprocess.Popen[bytes] | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._readers: list[threading.Thread] = []
@@ -66,7 +79,7 @@ class HostProcess:
         self._sink = open(self.layout.log, "ab", buffering=0)  # closed in wait()
         self._journal = JournalWriter(path_for(self.layout.root))  # closed in wait()
         self.proc = subprocess.Popen(
-            self.command.argv,
+            launcher.command(self.command.argv, os.getpid(), self.grace),
             cwd=self.command.cwd,
             env=self.command.env,
             stdin=subprocess.DEVNULL,

@@ -26,15 +26,15 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import datetime
-from pathlib import Path
 
+from airflow_sm_provider.local import launcher
 from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import artifacts, pipes, scriptmode, storage, toolkit
 from airflow_sm_provider.local.training.checkpoints import CheckpointSync
 from airflow_sm_provider.local.training.metrics import MetricSeries
 from airflow_sm_provider.local.training.options import TrainingOptions
-from airflow_sm_provider.local.training.process import HostProcess, signal_group
+from airflow_sm_provider.local.training.process import HostProcess, signal_group, signal_pid
 
 log = logging.getLogger(__name__)
 
@@ -50,20 +50,22 @@ def host_layouts(root: scriptmode.Layout, request: dict) -> dict[str, scriptmode
     return {host: scriptmode.Layout(root.root / host) for host in hosts}
 
 
-def kill_orphan(layout: scriptmode.Layout, arn: str) -> bool:
-    """Kill the process groups a dead backend left running for this job; True if there were any.
+def kill_orphan(layout: scriptmode.Layout) -> bool:
+    """Kill what a dead backend left running for this job; True if there was anything.
 
-    The pid files alone are not trusted (pids are reused): a process must still carry the
-    job's ``TRAINING_JOB_ARN`` in its environment.
+    The pid files alone are not trusted (pids are reused): the process must be a launcher
+    working in this job's directory, which the job's code cannot change (its environment it
+    can). Its descendants, detached ones included, go first, then its process group.
     """
     killed = False
     for pid_file in [layout.pid, *layout.root.glob("algo-*/pid")]:
         try:
             pid = int(pid_file.read_text())
-            environ = Path(f"/proc/{pid}/environ").read_bytes()
         except (OSError, ValueError):
             continue
-        if f"TRAINING_JOB_ARN={arn}".encode() in environ.split(b"\0"):
+        if launcher.is_launcher(pid, layout.root):
+            for descendant in launcher.descendants(pid):
+                signal_pid(descendant, signal.SIGKILL)
             signal_group(pid, signal.SIGKILL)
             killed = True
     return killed
@@ -283,7 +285,7 @@ class Runner:
                 if pipes.is_pipe(self.request, channel) and source.is_dir():
                     self._feeders.append(pipes.PipeFeeder(source, layout.data, channel))
             metrics = self.metrics if host == toolkit.hosts(self.request)[0] else None
-            hosts.append(HostProcess(host, layout, command, metrics))
+            hosts.append(HostProcess(host, layout, command, metrics, grace=self.grace))
         if several:
             self.layout.root.mkdir(parents=True, exist_ok=True)
         return hosts

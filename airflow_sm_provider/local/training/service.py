@@ -93,7 +93,7 @@ class TrainingService:
         for doc in self.store.load_training_jobs():
             job = TrainingJob.from_doc(doc)
             if not job.is_terminal:
-                if kill_orphan(scriptmode.Layout(self.jobs_dir / job.name), job.arn):
+                if kill_orphan(scriptmode.Layout(self.jobs_dir / job.name)):
                     log.warning(
                         "training job %s: killed the process a previous backend left running", job.name
                     )
