@@ -1,12 +1,15 @@
-"""``make demo``: run the ``sagemaker_retraining`` DAG offline, on the embedded local backend.
+"""``make demo``: run the ``sagemaker_retraining`` DAG twice, offline, on the embedded local backend.
 
 Starts ``python -m airflow_sm_provider.local serve`` on a free port, points ``aws_default`` at it
 with the connection ``python -m airflow_sm_provider.local connection`` prints (the backend's
-generated key; every request is signed), runs the DAG with ``dag.test()`` (deferrable tasks run
-their triggers inline, so the triggerer path is exercised), stops the backend and prints a
-leaderboard of the tuning trials, the best hyperparameters, the final job's metrics, the model
-and its artifacts. Exit status 1 if any task failed. State lives under ``.demo/``; every run is
-a new DAG run with new job names, so running it again just works.
+generated key; every request is signed), and runs the DAG with ``dag.test()`` twice in a row
+(deferrable tasks run their triggers inline, so the triggerer path is exercised). The first run
+finds no champion in the model registry and its model is approved; the second run's gate
+compares its model with that champion. After each run it prints the tuning leaderboard, the best
+hyperparameters, the final metrics, the gate's champion/challenger table and decision, and the
+cost estimate; at the end, the model registry (versions, statuses, metrics). Exit status 1 if any
+task failed. State lives under ``.demo/``; each ``make demo`` starts a fresh registry group so
+its first run has no champion.
 """
 
 from __future__ import annotations
@@ -141,18 +144,11 @@ def task_states(run) -> dict[str, str]:
 
 
 def leaderboard(connection: dict, tuning_job: str, objective: str) -> list[str]:
-    import boto3
-
-    client = boto3.client(
-        "sagemaker",
-        endpoint_url=connection["extra"]["endpoint_url"],
-        region_name=connection["extra"]["region_name"],
-        aws_access_key_id=connection["login"],
-        aws_secret_access_key=connection["password"],
-    )
     summaries = []
-    for page in client.get_paginator("list_training_jobs_for_hyper_parameter_tuning_job").paginate(
-        HyperParameterTuningJobName=tuning_job
+    for page in (
+        client(connection)
+        .get_paginator("list_training_jobs_for_hyper_parameter_tuning_job")
+        .paginate(HyperParameterTuningJobName=tuning_job)
     ):
         summaries.extend(page["TrainingJobSummaries"])
     summaries.sort(key=lambda s: s["TrainingJobName"])
@@ -175,41 +171,106 @@ def _short(value: str) -> str:
     return value if number.is_integer() else f"{number:.4g}"
 
 
+def client(connection: dict):
+    import boto3
+
+    return boto3.client(
+        "sagemaker",
+        endpoint_url=connection["extra"]["endpoint_url"],
+        region_name=connection["extra"]["region_name"],
+        aws_access_key_id=connection["login"],
+        aws_secret_access_key=connection["password"],
+    )
+
+
+def registry(connection: dict, group: str) -> list[str]:
+    """The group's versions, oldest first: status, who or what decided, metrics."""
+    sagemaker = client(connection)
+    summaries = []
+    for page in sagemaker.get_paginator("list_model_packages").paginate(
+        ModelPackageGroupName=group, SortBy="CreationTime", SortOrder="Ascending"
+    ):
+        summaries.extend(page["ModelPackageSummaryList"])
+    lines = [f"Model registry, group {group}: {len(summaries)} version(s)"]
+    for summary in summaries:
+        described = sagemaker.describe_model_package(ModelPackageName=summary["ModelPackageArn"])
+        metadata = described.get("CustomerMetadataProperties", {})
+        metrics = {k.removeprefix("metric:"): v for k, v in metadata.items() if k.startswith("metric:test:")}
+        lines.append(
+            f"  v{described['ModelPackageVersion']}  {described['ModelApprovalStatus']:<22} "
+            f"{described['ModelPackageArn']}\n"
+            f"      decided: {described.get('ApprovalDescription', '-')}\n"
+            f"      holdout: {json.dumps(metrics, sort_keys=True)}\n"
+            f"      trained by {metadata.get('training-job')} (tuning {metadata.get('tuning-job')}, "
+            f"best trial {metadata.get('best-trial')})"
+        )
+    return lines
+
+
+def show(run, aws_connection: dict, number: int, elapsed: float) -> bool:
+    """Print one run's outcome; True if every task succeeded or was skipped by a branch."""
+    states = task_states(run)
+    print("\n" + "=" * 100)
+    print(f"Run {number}: DAG run {run.run_id}: {run.state} in {elapsed:.0f}s; tasks: {states}")
+    tuning = xcom(run, "tune")
+    summary = xcom(run, "report")
+    if tuning:
+        best = tuning["best_training_job"]
+        objective = best["objective_metric"]["name"] if best else "objective"
+        print(f"\nTuning job {tuning['tuning_job_name']} leaderboard:")
+        print("\n".join(leaderboard(aws_connection, tuning["tuning_job_name"], objective)))
+    if summary:
+        print(
+            f"\nBest trial:            {summary['best_trial']} ({summary['best_objective']['name']} = "
+            f"{summary['best_objective']['value']})"
+        )
+        print(f"Best hyperparameters:  {json.dumps(summary['tuned_hyperparameters'], sort_keys=True)}")
+        print(f"Final training job:    {summary['final_training_job']}")
+        print(f"Final metrics:         {json.dumps(summary['final_metrics'], sort_keys=True)}")
+        print(f"Model artifacts:       {summary['model_artifacts']}")
+        gate = summary["gate"]
+        champion = gate["champion"]
+        against = (
+            f"champion v{champion['model_package_version']}" if champion else "no champion (first model)"
+        )
+        print(f"\nChampion / challenger gate (against {against}): {gate['decision'].upper()}")
+        print(gate["table"])
+        if summary["model_package"]:
+            package = summary["model_package"]
+            print(
+                f"\nRegistered: version {package['model_package_version']} ({package['model_package_arn']})"
+            )
+        announced = summary["announced"]
+        if announced:
+            print(f"Announced:  {announced['approval_status']} - {announced['approval_description']}")
+        else:
+            print("Announced:  nothing (the champion was kept)")
+        from retraining import costs
+
+        print("\n" + costs.render(summary["cost_estimate"], summary["price_source"]))
+    print("=" * 100)
+    return run.state == "success" and all(state in ("success", "skipped") for state in states.values())
+
+
 def main() -> int:
     DEMO.mkdir(exist_ok=True)
     backend, aws_connection = start_backend(DEMO / "sm-home")
     try:
         configure(aws_connection)
+        # a group of its own per demo, so that the first run really has no champion
+        group = f"sagemaker-retraining-demo-{int(time.time())}"
+        from retraining.config import env_name
+
+        os.environ[env_name("model_package_group")] = group
         migrate()
-        started = time.monotonic()
-        run = run_dag()
-        elapsed = time.monotonic() - started
-        states = task_states(run)
-        print("\n" + "=" * 100)
-        print(f"DAG run {run.run_id}: {run.state} in {elapsed:.0f}s; tasks: {states}")
-        tuning = xcom(run, "tune")
-        summary = xcom(run, "report")
-        if tuning:
-            objective = (
-                tuning["best_training_job"]["objective_metric"]["name"]
-                if tuning["best_training_job"]
-                else "objective"
-            )
-            print(f"\nTuning job {tuning['tuning_job_name']} leaderboard:")
-            print("\n".join(leaderboard(aws_connection, tuning["tuning_job_name"], objective)))
-        if summary:
-            print(
-                f"\nBest trial:            {summary['best_trial']} ({summary['best_objective']['name']} = "
-                f"{summary['best_objective']['value']})"
-            )
-            print(f"Best hyperparameters:  {json.dumps(summary['tuned_hyperparameters'], sort_keys=True)}")
-            print(f"Final training job:    {summary['final_training_job']}")
-            print(f"Final metrics:         {json.dumps(summary['final_metrics'], sort_keys=True)}")
-            print(f"Model:                 {summary['model_name']} ({summary['model_arn']})")
-            print(f"Model artifacts:       {summary['model_artifacts']}")
+        ok = True
+        for number in (1, 2):
+            started = time.monotonic()
+            run = run_dag()
+            ok = show(run, aws_connection, number, time.monotonic() - started) and ok
+        print("\n" + "\n".join(registry(aws_connection, group)))
         print("=" * 100)
-        failed = run.state != "success" or any(state != "success" for state in states.values())
-        return 1 if failed else 0
+        return 0 if ok else 1
     finally:
         backend.terminate()
         try:

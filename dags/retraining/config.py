@@ -46,6 +46,12 @@ VARIABLES: tuple[Variable, ...] = (
     ),
     Variable("instance_type", "ml.m5.large", "any training instance type"),
     Variable("max_trials", "8", "your tuning budget"),
+    Variable("model_package_group", "sagemaker-retraining", "your model package group"),
+    Variable(
+        "price_table",
+        "{}",
+        "optional: a JSON object `{instance type: USD per hour}` over the report's price table",
+    ),
 )
 
 LOCAL_DEFAULTS: dict[str, str] = {variable.key: variable.local_default for variable in VARIABLES}

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-__all__ = ["DATASET", "SCRIPTS_DIR", "prepare_data", "prepare_inputs", "stage_source_dir"]
+__all__ = ["DATASET", "SCRIPTS_DIR", "prepare_data", "prepare_inputs", "stage_source_dir", "write_object"]
 
 DATASET = "sklearn.datasets.load_breast_cancer"
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
@@ -154,6 +154,12 @@ def _tar_gz(root: Path) -> bytes:
                 archive.add(path, arcname=path.relative_to(root).as_posix(), filter=clean)
     # gzip's header carries a timestamp; pin it so equal sources give equal bytes.
     return gzip.compress(raw.getvalue(), mtime=0)
+
+
+def write_object(uri: str, body: bytes, *, s3_client: Any | None = None) -> str:
+    """Write ``body`` at ``uri`` (``s3://`` or ``file://``, as the channels are written); return ``uri``."""
+    _store_for(uri, s3_client).put(uri, body)
+    return uri
 
 
 def _join(uri: str, child: str) -> str:

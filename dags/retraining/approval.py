@@ -1,0 +1,71 @@
+"""How a promoted model version gets approved, chosen per run by the ``approval`` DAG param.
+
+- ``policy``: the champion/challenger gate passed, so the version is Approved by policy.
+- ``person``: a person decides in the Airflow UI through the human-in-the-loop operators
+  (Airflow 3.1+): the task shows the gate's champion-vs-challenger table; Approve writes Approved
+  to the registry, Reject writes Rejected. On an Airflow without them, as ``registry``.
+- ``registry``: someone approves (or rejects) the version in the model registry itself
+  (SageMaker Studio, the CLI); a sensor waits for it, in reschedule mode.
+
+:func:`hitl_available` is checked when the DAG file is parsed, on the Airflow that runs it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+__all__ = ["APPROVAL_MODES", "DEFAULT_MODE", "hitl_available", "person_tasks", "route"]
+
+APPROVAL_MODES = ("policy", "person", "registry")
+DEFAULT_MODE = "policy"
+POLICY_TASK, PERSON_TASK, REGISTRY_TASK = "approve_by_policy", "ask_a_person", "wait_for_approval"
+REGISTER = "ti.xcom_pull(task_ids='register')"
+GATE = "ti.xcom_pull(task_ids='gate')"
+ANSWER = "ti.xcom_pull(task_ids='ask_a_person')"
+
+
+def hitl_available() -> bool:
+    """Whether this Airflow has the human-in-the-loop operators (3.1+ with the standard provider)."""
+    try:
+        from airflow.providers.standard.operators.hitl import HITLOperator  # noqa: F401
+    except Exception:  # noqa: BLE001 - ImportError, or the provider's "needs Airflow 3.1+" exception
+        return False
+    return True
+
+
+def route(mode: str, hitl: bool) -> str:
+    """The task that approves, for an ``approval`` param value."""
+    if mode not in APPROVAL_MODES:
+        raise ValueError(f"approval must be one of {APPROVAL_MODES}, got {mode!r}")
+    if mode == "policy":
+        return POLICY_TASK
+    return PERSON_TASK if mode == "person" and hitl else REGISTRY_TASK
+
+
+def person_tasks(aws_conn_id: str) -> tuple[Any, Any]:
+    """``ask_a_person`` (HITL, Approve / Reject) and ``record_decision`` (writes it to the registry)."""
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    from airflow_sm_provider.operators import SageMakerUpdateModelApprovalOperator
+
+    ask = HITLOperator(
+        task_id=PERSON_TASK,
+        subject=f"Approve model version {{{{ {REGISTER}['model_package_version'] }}}} of "
+        f"{{{{ {REGISTER}['model_package_group_name'] }}}}?",
+        body=f"Champion / challenger:\n\n```\n{{{{ {GATE}['table'] }}}}\n```\n\n"
+        f"Model package: `{{{{ {REGISTER}['model_package_arn'] }}}}`",
+        options=["Approve", "Reject"],
+        response_timeout=timedelta(days=7),
+    )
+    record = SageMakerUpdateModelApprovalOperator(
+        task_id="record_decision",
+        model_package_arn=f"{{{{ {REGISTER}['model_package_arn'] }}}}",
+        approval_status=f"{{{{ 'Approved' if {ANSWER}['chosen_options'] == ['Approve'] else 'Rejected' }}}}",
+        approval_description=f"{{{{ {ANSWER}['chosen_options'][0] }}}} by "
+        f"{{{{ ({ANSWER}.get('responded_by_user') or {{}}).get('name', 'a person') }}}} "
+        "in Airflow (human-in-the-loop, run {{ run_id }})",
+        aws_conn_id=aws_conn_id,
+    )
+    ask >> record
+    return ask, record
