@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 
+def _metrics_of(value: Any) -> dict[str, float]:
+    """``{name: number}`` from a metrics dict, or from a training result's ``final_metrics``."""
+    if isinstance(value, dict) and isinstance(value.get("final_metrics"), dict):
+        value = value["final_metrics"]
+    if not isinstance(value, dict):
+        raise TypeError(
+            f"challenger_metrics must be a dict of metrics or a training result, got {type(value).__name__}"
+        )
+    return {name: float(number) for name, number in value.items()}
+
+
 def _task_ids(value: str | list[str]) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
@@ -39,8 +50,8 @@ class SageMakerModelGateOperator(SageMakerHookMixin, BaseBranchOperator):
     "challenger", "champion", "delta", "improvement", "rule", "passed", "note"}], "table"}``.
 
     :param model_package_group_name: The group whose champion to beat. Templated.
-    :param challenger_metrics: The challenger's metrics, ``{name: number}`` (may be an XComArg).
-        Templated.
+    :param challenger_metrics: The challenger's metrics, ``{name: number}``, or a training
+        operator's ``return_value`` (its ``final_metrics`` are used); may be an XComArg. Templated.
     :param metrics: Objectives, ``{name: "maximize" | "minimize"}`` or ``{name: {"direction",
         "min_improvement"}}``. Templated.
     :param guardrails: ``{name: {"direction", "max_regression"}}``. Templated.
@@ -97,7 +108,7 @@ class SageMakerModelGateOperator(SageMakerHookMixin, BaseBranchOperator):
         group = self.model_package_group_name
         champion = model_registry.latest_approved(self.hook, group)
         champion_metrics = package_metrics(champion) if champion else None
-        challenger = {name: float(value) for name, value in (self.challenger_metrics or {}).items()}
+        challenger = _metrics_of(self.challenger_metrics)
         decision = gate.decide(
             challenger, champion_metrics, objectives, guardrails, promote_first_model=self.promote_first_model
         )

@@ -105,3 +105,16 @@ def test_the_table_is_logged(sagemaker_stub, mocker):
     result = operator.execute(context())
     log.info.assert_any_call("Champion / challenger:\n%s", result["table"])
     assert "KEEP the champion" in result["table"]
+
+
+def test_a_training_result_is_read_for_its_final_metrics(sagemaker_stub, mocker):
+    sagemaker_stub.add_response("list_model_packages", {"ModelPackageSummaryList": []}, LIST_APPROVED)
+    operator = gate({"training_job_name": "t", "final_metrics": {"test:logloss": 0.3, "test:auc": 0.7}})
+    mocker.patch.object(operator, "do_branch")
+    assert operator.execute(context())["challenger"] == {"metrics": {"test:logloss": 0.3, "test:auc": 0.7}}
+
+
+def test_challenger_metrics_that_are_not_a_dict_are_refused(sagemaker_stub):
+    sagemaker_stub.add_response("list_model_packages", {"ModelPackageSummaryList": []}, LIST_APPROVED)
+    with pytest.raises(TypeError, match="challenger_metrics must be a dict"):
+        gate("{'test:auc': 0.9}").evaluate()
