@@ -106,6 +106,15 @@ export AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES=1
 # the schedule.
 export AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE="${AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE:-False}"
 export AIRFLOW__CORE__AUTH_MANAGER=airflow.api_fastapi.auth.managers.simple.simple_auth_manager.SimpleAuthManager
+# The provider's UI plugin (the SageMaker view on task instance pages) is listed in its provider
+# info, which Airflow reads for plugins only with lazy provider discovery off; an installed
+# `airflow.plugins` entry point for it is read either way (and then the switch would register it
+# twice, which Airflow reports as a plugin import error).
+if ! "$PY" -c 'import sys
+from importlib.metadata import entry_points
+sys.exit(not any(e.value.startswith("airflow_sm_provider.") for e in entry_points(group="airflow.plugins")))'; then
+  export AIRFLOW__CORE__LAZY_DISCOVER_PROVIDERS=False
+fi
 # The backend answers only requests signed with its key (generated into its home on first start):
 # its 'connection' command prints aws_default for it. The secret stays out of the terminal.
 AIRFLOW_CONN_AWS_DEFAULT="$("$PY" -m airflow_sm_provider.local connection --home "$STATE/sm-home" \

@@ -85,9 +85,10 @@ class Column:
 
 def columns(board: Leaderboard, sort: str, descending: bool, map_index: int) -> list[Column]:
     """The table's columns, each a link that sorts by it (again: the other way round)."""
+    # the objective before the hyperparameters: it stays in view however many are tuned
     keys = [("trial", "Trial"), ("status", "Status")]
-    keys += [(HYPERPARAMETER_PREFIX + name, name) for name in board.hyperparameter_names]
     keys += [("objective", board.objective_name or "Objective"), ("duration", "Duration")]
+    keys += [(HYPERPARAMETER_PREFIX + name, name) for name in board.hyperparameter_names]
     result = []
     for key, label in keys:
         current = key == sort

@@ -1,9 +1,10 @@
-"""Headless Chromium screenshots of a logged-in Airflow page, for people to look at.
+"""Headless Chromium on a logged-in Airflow page: wait for it, read its DOM, save a screenshot.
 
 Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``: commands
 on fd 3, replies on fd 4, each a JSON message ended by a NUL byte), so no extra package is
 needed. The pipe lets us do what command-line ``--screenshot`` cannot: set the auth cookie the
-Airflow UI reads, and wait until the page shows what we want instead of for a fixed time.
+Airflow UI reads, wait until the page shows what we want instead of for a fixed time, and
+read what the page shows (:func:`capture`'s ``extract_js``) for a test to assert on.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,14 @@ class DevToolsPipe:
         return json.loads(message)
 
 
+@dataclass
+class Capture:
+    """What :func:`capture` saw: whether the page got ready, and what ``extract_js`` returned."""
+
+    ready: bool
+    value: Any
+
+
 def screenshot(
     url: str,
     output: Path,
@@ -87,6 +97,23 @@ def screenshot(
     Returns whether the page became ready before ``timeout``; the PNG is saved either way, so a
     page that never got ready can still be looked at.
     """
+    return capture(
+        url, output, cookies=cookies, ready_js=ready_js, width=width, height=height, timeout=timeout
+    ).ready
+
+
+def capture(
+    url: str,
+    output: Path,
+    *,
+    cookies: list[dict[str, Any]],
+    ready_js: str,
+    extract_js: str = "null",
+    width: int = 1600,
+    height: int = 1000,
+    timeout: float = 60.0,
+) -> Capture:
+    """As :func:`screenshot`, then evaluate ``extract_js`` (a JSON-able value; ``None`` if it threw)."""
     binary = chromium_path()
     if binary is None:
         raise FileNotFoundError("chromium")
@@ -144,11 +171,17 @@ def screenshot(
                 devtools.call(
                     "Runtime.evaluate",
                     {
-                        "expression": "new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))",
+                        "expression": "new Promise(r => requestAnimationFrame("
+                        "() => requestAnimationFrame(r)))",
                         "awaitPromise": True,
                     },
                     session,
                 )
+            # read even a page that never got ready: what it shows explains the failure
+            result = devtools.call(
+                "Runtime.evaluate", {"expression": extract_js, "returnByValue": True}, session
+            )
+            value = result.get("result", {}).get("value")
             shot = devtools.call("Page.captureScreenshot", {"format": "png"}, session)
             output.parent.mkdir(parents=True, exist_ok=True)
             output.write_bytes(base64.b64decode(shot["data"]))
@@ -156,7 +189,7 @@ def screenshot(
                 devtools.call("Browser.close")
             except RuntimeError:
                 pass
-            return ready
+            return Capture(ready, value)
         finally:
             writer.close()
             reader.close()

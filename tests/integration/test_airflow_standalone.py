@@ -2,9 +2,13 @@
 
 Starts ``scripts/airflow_standalone.sh`` on free ports with its state in a temp dir, logs in as
 the ``admin`` user through the simple auth manager's ``/auth/token``, triggers
-``sagemaker_retraining`` (two tuning trials) through the REST API v2, waits for the run, and
-checks the SageMaker extra links the UI shows. With Chromium installed it saves a screenshot of
-the run's grid view to ``artifacts/`` for a person to look at.
+``sagemaker_retraining`` (two tuning trials) through the REST API v2, waits for the run, checks
+that every SageMaker extra link the UI shows opens a page that loads, and that the provider's
+SageMaker view answers only a logged-in user. With Chromium installed, a headless browser then
+opens, as a person would, the run's grid, the ``tune`` task's SageMaker tab (the leaderboard,
+rendered inside the Airflow UI) and ``train_final``'s log, and the test asserts on what those
+pages show (their DOM text): every trial of the tuning job with its objective, the best one
+marked, the training script's own output in the log. Screenshots go to ``artifacts/``.
 
 Slow (a few minutes on 2 cores): every Airflow component is a real process.
 """
@@ -23,16 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+import boto3
 import httpx
 import psutil
 import pytest
-from chromium_screenshot import chromium_path, screenshot
+from chromium_screenshot import capture, chromium_path, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "airflow_standalone.sh"
 ARTIFACTS = ROOT / "artifacts"
 DAG_ID = "sagemaker_retraining"
-REGION = "us-east-1"
 START_DEADLINE = 300
 RUN_DEADLINE = 600
 
@@ -201,6 +205,132 @@ def trigger_and_wait(stack: Stack, api: httpx.Client) -> Run:
     return run
 
 
+def backend_trials(stack: Stack, tuning_job_name: str) -> dict[str, float | None]:
+    """Every trial of the tuning job, as the local backend lists it: name -> objective value."""
+    connection = json.loads(
+        subprocess.run(
+            [
+                *(str(ROOT / ".venv/bin/python"), "-m", "airflow_sm_provider.local", "connection"),
+                *("--home", str(stack.state / "sm-home"), "--port", backend_port(stack)),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    )
+    client = boto3.client(
+        "sagemaker",
+        region_name=connection["extra"]["region_name"],
+        endpoint_url=connection["extra"]["endpoint_url"],
+        aws_access_key_id=connection["login"],
+        aws_secret_access_key=connection["password"],
+    )
+    summaries = client.list_training_jobs_for_hyper_parameter_tuning_job(
+        HyperParameterTuningJobName=tuning_job_name, MaxResults=100
+    )["TrainingJobSummaries"]
+    objective = "FinalHyperParameterTuningJobObjectiveMetric"
+    return {trial["TrainingJobName"]: (trial.get(objective) or {}).get("Value") for trial in summaries}
+
+
+def backend_port(stack: Stack) -> str:
+    for line in stack.output.read_text(errors="replace").splitlines():
+        if "local SageMaker backend: http://" in line:
+            return line.split("http://", 1)[1].split()[0].rsplit(":", 1)[1]
+    pytest.fail(f"the script did not print the backend's address\n{stack.diagnostics()}")
+
+
+def sagemaker_view(run: Run, task_id: str) -> str:
+    """The provider's SageMaker page for a task instance (what the UI's SageMaker tab shows)."""
+    return f"/sagemaker-ui/dags/{DAG_ID}/runs/{quote(run.run_id, safe='')}/tasks/{task_id}?map_index=-1"
+
+
+def check_links_load(run: Run) -> None:
+    """Every extra link of the SageMaker tasks opens a page that loads (HTTP 200)."""
+    for task_id in ("tune", "train_final"):
+        links = {name: url for name, url in run.links(task_id).items() if url}
+        assert links, f"{task_id} shows no extra link"
+        for name, url in links.items():
+            # a link into Airflow itself (relative) needs the session; any other page must load as is
+            get = run.client.get if url.startswith("/") else httpx.get
+            response = get(url, follow_redirects=True, timeout=30)
+            assert response.status_code == 200, f"{task_id}: {name} -> {url}: {response.status_code}"
+
+
+LEADERBOARD_READY_JS = """(() => {
+  const frame = document.querySelector('iframe[title="SageMaker"]');
+  const page = frame && frame.contentDocument;
+  return !!(page && page.querySelector('#trials tr.trial'));
+})()"""
+LEADERBOARD_JS = """(() => {
+  const page = document.querySelector('iframe[title="SageMaker"]').contentDocument;
+  return {
+    status: page.querySelector('#status').innerText,
+    chart: !!page.querySelector('svg#chart circle'),
+    trials: [...page.querySelectorAll('#trials tr.trial')].map(row => ({
+      name: row.dataset.trial,
+      best: row.classList.contains('best'),
+      objective: row.querySelector('td.objective').innerText.trim(),
+      text: row.innerText,
+    })),
+  };
+})()"""
+
+
+def check_leaderboard_in_the_ui(stack: Stack, run: Run, token: str, tuning: dict) -> Path:
+    """The tune task's SageMaker tab, inside the Airflow UI: every trial, its objective, the best."""
+    target = ARTIFACTS / "airflow_standalone_leaderboard.png"
+    target.unlink(missing_ok=True)
+    trials = backend_trials(stack, tuning["tuning_job_name"])
+    assert len(trials) == 2, trials
+    seen = capture(
+        f"{stack.url}/dags/{DAG_ID}/runs/{quote(run.run_id, safe='')}/tasks/tune/plugin/sagemaker",
+        target,
+        cookies=[{"name": "_token", "value": token, "url": stack.url, "path": "/"}],
+        ready_js=LEADERBOARD_READY_JS,
+        extract_js=LEADERBOARD_JS,
+        height=1200,
+        timeout=90,
+    )
+    assert seen.ready, f"the SageMaker tab never showed the leaderboard; see {target}: {seen.value}"
+    board = seen.value
+    assert board["status"] == "Completed"
+    assert board["chart"]
+    listed = {row["name"]: row for row in board["trials"]}
+    assert set(listed) == set(trials)
+    for name, value in trials.items():
+        assert value is not None, f"{name} reported no objective"
+        assert float(listed[name]["objective"]) == pytest.approx(value, rel=1e-5), listed[name]
+    best = tuning["best_training_job"]["name"]
+    assert [row["name"] for row in board["trials"] if row["best"]] == [best]
+    assert "best" in listed[best]["text"]
+    return target
+
+
+# A line train.py prints once training is done (dags/retraining/scripts/train.py).
+SCRIPT_LINE = "final metrics {"
+LOG_READY_JS = f"document.body.innerText.includes({SCRIPT_LINE!r})"
+
+
+def check_train_final_log_in_the_ui(stack: Stack, run: Run, token: str) -> None:
+    """``train_final``'s log page in the Airflow UI shows a line the training script printed.
+
+    The window is tall so that the log viewer renders every line of this short log.
+    """
+    target = ARTIFACTS / "airflow_standalone_train_final_log.png"
+    target.unlink(missing_ok=True)
+    seen = capture(
+        f"{stack.url}/dags/{DAG_ID}/runs/{quote(run.run_id, safe='')}/tasks/train_final",
+        target,
+        cookies=[{"name": "_token", "value": token, "url": stack.url, "path": "/"}],
+        ready_js=LOG_READY_JS,
+        extract_js="document.body.innerText",
+        height=6000,
+        timeout=90,
+    )
+    assert seen.ready, f"no line of the training script in train_final's log; see {target}:\n{seen.value}"
+
+
 def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
     target = ARTIFACTS / "airflow_standalone_grid.png"
     target.unlink(missing_ok=True)
@@ -208,7 +338,7 @@ def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
     # all five tasks show as finished.
     ready_js = (
         "(() => { const t = document.body.innerText;"
-        " return ['prepare_data', 'tune', 'train_final', 'register_model', 'report'].every(n => t.includes(n))"
+        " return ['prepare_data', 'tune', 'train_final', 'gate', 'report'].every(n => t.includes(n))"
         " && t.includes('Success') && !/Running|Queued|Deferred|Scheduled|No Status/.test(t); })()"
     )
     ready = screenshot(
@@ -225,7 +355,7 @@ def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
 
 # One test on one stack: the steps share a DAG run that takes minutes, and separate tests could
 # be spread over pytest-xdist workers, each starting its own Airflow.
-def test_dag_triggered_over_rest_succeeds_and_its_links_resolve(stack: Stack, api: httpx.Client):
+def test_dag_run_over_rest_then_links_leaderboard_and_log_in_the_ui(stack: Stack, api: httpx.Client):
     with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
         assert (
             anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
@@ -242,31 +372,31 @@ def test_dag_triggered_over_rest_succeeds_and_its_links_resolve(stack: Stack, ap
     assert tuning["status"] == "Completed"
     # the budget exported as AIRFLOW_VAR_SM_RETRAINING_MAX_TRIALS wins over the seeded Variable
     assert sum(tuning["training_job_status_counters"].values()) == 2
-    assert run.xcom("report")["model_name"]
+    assert run.xcom("report")["final_training_job"]
     # The local stack turns the @weekly schedule off: the triggered run is the only one.
     runs = api.get(f"/api/v2/dags/{DAG_ID}/dagRuns").json()
     assert [other["dag_run_id"] for other in runs["dag_runs"]] == [run.run_id]
 
-    console = f"https://{REGION}.console.aws.amazon.com"
-    training_job = run.xcom("train_final")["training_job_name"]
-    tune_links = run.links("tune")
-    train_links = run.links("train_final")
-    assert tune_links["SageMaker Tuning Job"] == (
-        f"{console}/sagemaker/home?region={REGION}#/hyper-tuning-jobs/{tuning['tuning_job_name']}"
-    )
-    assert (
-        train_links["SageMaker Training Job"]
-        == f"{console}/sagemaker/home?region={REGION}#/jobs/{training_job}"
-    )
-    logs = train_links["SageMaker Training Logs"]
-    assert logs.startswith(f"{console}/cloudwatch/home?region={REGION}#logsV2:log-groups/")
-    assert logs.endswith(training_job)
+    # Every link a SageMaker task shows opens a page that loads (on the local backend: its console).
+    check_links_load(run)
+
+    # The provider's SageMaker view: Airflow does not authenticate plugin apps, the view does.
+    view = sagemaker_view(run, "tune")
+    with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
+        assert anonymous.get(view).status_code == 401
+    response = api.get(view)
+    assert response.status_code == 200, response.text
+    assert tuning["best_training_job"]["name"] in response.text
+    assert api.get(sagemaker_view(run, "train_final")).status_code == 200
 
     if chromium_path() is None:
         warnings.warn(
-            "chromium is not installed (apt-get install -y chromium): no grid screenshot taken",
+            "chromium is not installed (apt-get install -y chromium): the UI was not checked in a browser",
             UserWarning,
             stacklevel=1,
         )
         return
-    save_grid_screenshot(stack, run, api.headers["Authorization"].removeprefix("Bearer "))
+    token = api.headers["Authorization"].removeprefix("Bearer ")
+    save_grid_screenshot(stack, run, token)
+    check_leaderboard_in_the_ui(stack, run, token, tuning)
+    check_train_final_log_in_the_ui(stack, run, token)
