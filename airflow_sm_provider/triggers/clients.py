@@ -1,10 +1,17 @@
-"""One aiobotocore SageMaker client per (event loop, connection, region), shared by triggers.
+"""One aiobotocore client per (event loop, connection, region, service), shared by triggers.
 
 A triggerer runs hundreds of triggers in one event loop. Giving each its own aiobotocore session
 and client costs a TCP connection, ~2 MB and a blocking service-model load apiece. Here triggers
 (through :mod:`airflow_sm_provider.triggers.poller`) borrow a client with :func:`shared_client`;
 the first borrower creates it, the last one to leave closes it. The endpoint comes from the
 connection, so (connection, region) also fixes the endpoint.
+
+Two services are used: ``sagemaker`` (status polling, trial listings, stopping) and ``logs``
+(training output, :mod:`airflow_sm_provider.triggers.log_poller`). Both clients of a (loop,
+connection, region) come from one session (one credential resolution, one role assumption);
+the logs endpoint is resolved for service ``logs`` as ``AwsBaseHook`` does (the connection's
+``service_config.logs.endpoint_url``, then its ``endpoint_url``, then botocore's
+``AWS_ENDPOINT_URL_LOGS``).
 
 Three things keep the event loop responsive and the client correct:
 
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -32,6 +40,7 @@ if TYPE_CHECKING:
     from airflow_sm_provider.hooks.sagemaker import SageMakerHook
 
 SERVICE = "sagemaker"
+LOGS = "logs"
 
 
 @dataclass
@@ -42,21 +51,29 @@ class _Entry:
     stack: contextlib.AsyncExitStack | None = None
 
 
-_Key = tuple[str | None, str | None]
+_Key = tuple[str | None, str | None, str]
 _entries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[_Key, _Entry]] = (
+    weakref.WeakKeyDictionary()
+)
+_session_key: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar(
+    "_session_key", default=(None, None)
+)
+#: The session behind a (connection, region)'s clients, kept while any of them is open.
+_sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], Any]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _prepare(hook: SageMakerHook) -> tuple[Any, dict[str, Any]]:
+def _prepare(hook: SageMakerHook, service: str = SERVICE, session: Any = None) -> tuple[Any, dict[str, Any]]:
     """The blocking half of making a client, run in a worker thread."""
-    session = hook.get_session(region_name=hook.region_name, deferrable=True)
-    session.warm_up_loader_caches(SERVICE)
-    credentials = getattr(session, "_credentials", None)
-    if credentials is not None:
-        refresh_off_loop(credentials)
+    if session is None:
+        session = hook.get_session(region_name=hook.region_name, deferrable=True)
+        credentials = getattr(session, "_credentials", None)
+        if credentials is not None:
+            refresh_off_loop(credentials)
+    session.warm_up_loader_caches(service)
     options = {
-        "endpoint_url": hook.conn_config.get_service_endpoint_url(service_name=SERVICE),
+        "endpoint_url": hook.conn_config.get_service_endpoint_url(service_name=service),
         "config": hook.config,
         "verify": hook.verify,
     }
@@ -76,27 +93,36 @@ def refresh_off_loop(credentials: Any) -> None:
     credentials._refresh_using = refresh_in_thread
 
 
-async def _open(hook: SageMakerHook) -> tuple[Any, contextlib.AsyncExitStack]:
-    session, options = await asyncio.to_thread(_prepare, hook)
+async def _open(hook: SageMakerHook, service: str = SERVICE) -> tuple[Any, contextlib.AsyncExitStack]:
+    sessions = _sessions.setdefault(asyncio.get_running_loop(), {})
+    key = _session_key.get()  # not hook.region_name: that reads the connection, a blocking call
+    session, options = await asyncio.to_thread(_prepare, hook, service, sessions.get(key))
+    sessions[key] = session
     stack = contextlib.AsyncExitStack()
-    client = await stack.enter_async_context(session.create_client(SERVICE, **options))
+    client = await stack.enter_async_context(session.create_client(service, **options))
     return client, stack
 
 
 @contextlib.asynccontextmanager
-async def shared_client(aws_conn_id: str | None, region_name: str | None) -> AsyncIterator[Any]:
-    """Borrow the shared client for this loop, connection and region."""
+async def shared_client(
+    aws_conn_id: str | None, region_name: str | None, service: str = SERVICE
+) -> AsyncIterator[Any]:
+    """Borrow the shared client of ``service`` for this loop, connection and region."""
     from airflow_sm_provider.hooks.sagemaker import SageMakerHook
 
-    per_loop = _entries.setdefault(asyncio.get_running_loop(), {})
-    key = (aws_conn_id, region_name)
+    loop = asyncio.get_running_loop()
+    per_loop = _entries.setdefault(loop, {})
+    key = (aws_conn_id, region_name, service)
     entry = per_loop.setdefault(key, _Entry())
     entry.users += 1
     try:
         async with entry.lock:
             if entry.client is None:
                 hook = SageMakerHook(aws_conn_id=aws_conn_id, region_name=region_name)
-                entry.client, entry.stack = await _open(hook)
+                _session_key.set(key[:2])
+                # the SageMaker client is opened as it always was (tests replace _open with one argument)
+                opened = _open(hook) if service == SERVICE else _open(hook, service)
+                entry.client, entry.stack = await opened
         yield entry.client
     finally:
         entry.users -= 1
@@ -106,6 +132,8 @@ async def shared_client(aws_conn_id: str | None, region_name: str | None) -> Asy
             if entry.stack is not None:
                 stack, entry.stack, entry.client = entry.stack, None, None
                 await stack.aclose()
+            if not any(k[:2] == key[:2] for k in per_loop):  # the last client of this session closed
+                _sessions.get(loop, {}).pop(key[:2], None)
 
 
 def open_clients() -> int:
