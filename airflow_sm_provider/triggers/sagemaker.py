@@ -5,9 +5,15 @@ from :mod:`airflow_sm_provider.jobs`. A trigger does not call SageMaker itself: 
 job with the process-wide poller of its loop, connection and region
 (:mod:`airflow_sm_provider.triggers.poller`), which learns the status of every watched job with
 a constant number of calls per interval and hands each trigger only its own job's updates.
+With ``print_log`` the trigger also shows the job's progress in the task log
+(:mod:`airflow_sm_provider.triggers.progress`): a training job's output as it is written, read
+by the coalesced log poller of its loop, connection and region
+(:mod:`airflow_sm_provider.triggers.log_poller`), and drained before the event; a line per
+finished trial of a tuning job.
+
 Events always have the shape built by :func:`job_event`: ``{"status": "success" | "failed" |
-"timeout" | "error", "kind", "job_name", "job_status", "message"}``. The operator re-describes the
-job on resume to build its XCom, so events stay small.
+"timeout" | "error", "kind", "job_name", "job_status", "message"}``. The operator re-describes
+the job on resume to build its XCom, so events stay small.
 
 ``on_kill`` stops the job only when a user acts on the deferred task (mark failed / success,
 clear); a triggerer restart or a move to another triggerer runs only ``cleanup``, which leaves
@@ -26,6 +32,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
 from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome
+from airflow_sm_provider.triggers.log_poller import LogLines
+from airflow_sm_provider.triggers.progress import Progress, TrainingLogs, TrialLines
 from airflow_sm_provider.waiting import Watcher, timeout_message
 
 if TYPE_CHECKING:
@@ -81,6 +89,8 @@ class SageMakerJobTrigger(BaseTrigger):
     """
 
     kind: ClassVar[JobKind]
+    #: What the task log shows of the job with ``print_log`` (nothing, for this base).
+    progress_class: ClassVar[type[Progress]] = Progress
 
     def __init__(
         self,
@@ -151,29 +161,35 @@ class SageMakerJobTrigger(BaseTrigger):
         from airflow_sm_provider.triggers.registry import watch
 
         watcher = Watcher(self.kind, self.job_name, self.log)
+        progress = (self.progress_class if self.print_log else Progress)(self)
         first_status_by = time.monotonic() + FIRST_STATUS_GRACE
         subscription = watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval)
-        async with subscription as sub:
+        async with subscription as sub, progress.attached(sub):
             self._watching = sub
             while True:
                 left = self._seconds_left(first_status_by)
                 if left is not None and left <= 0:
+                    progress.flush(sub)
                     yield self._timeout_event()
                     return
                 try:
                     item = await asyncio.wait_for(sub.updates.get(), left)
                 except TimeoutError:
                     continue
+                if isinstance(item, LogLines):  # training output, on the same queue as the status
+                    progress.show(item)
+                    continue
                 if isinstance(item, BaseException):
                     raise item
                 verdict = watcher.observe(item)
                 self.last_status = verdict.status
-                if verdict.outcome is Outcome.SUCCEEDED:
-                    yield job_event(self.kind, self.job_name, "success", verdict.status, verdict.message)
-                    return
-                if verdict.outcome is Outcome.FAILED:
-                    yield job_event(self.kind, self.job_name, "failed", verdict.status, verdict.message)
-                    return
+                if verdict.outcome is Outcome.RUNNING:
+                    await progress.observe(item)
+                    continue
+                await progress.finish(item)  # the job's last output before its event
+                status = "success" if verdict.outcome is Outcome.SUCCEEDED else "failed"
+                yield job_event(self.kind, self.job_name, status, verdict.status, verdict.message)
+                return
 
     def _timeout_event(self) -> TriggerEvent:
         message = timeout_message(self.kind, self.job_name, self.timeout_name, self.timeout_seconds)
@@ -208,9 +224,11 @@ class SageMakerTrainingTrigger(SageMakerJobTrigger):
     """Watch a SageMaker training job. See :class:`SageMakerJobTrigger` for the parameters."""
 
     kind = TRAINING
+    progress_class = TrainingLogs
 
 
 class SageMakerTuningTrigger(SageMakerJobTrigger):
     """Watch a SageMaker hyperparameter tuning job. See :class:`SageMakerJobTrigger` for the parameters."""
 
     kind = TUNING
+    progress_class = TrialLines

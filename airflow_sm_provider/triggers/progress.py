@@ -1,0 +1,173 @@
+"""What a deferred task's log shows of its job while the trigger waits (``print_log``).
+
+The deferred counterparts of :mod:`airflow_sm_provider.reporting`, on the triggerer's shared
+clients instead of a hook (trigger log lines land in the task's log in Airflow 3):
+
+- :class:`TrainingLogs` subscribes the job's :class:`~airflow_sm_provider.logtail.LogCursor` to
+  the coalesced log poller (:mod:`.log_poller`), whose lines arrive on the trigger's own update
+  queue, and when the job has ended reads what is left with one direct
+  :class:`~airflow_sm_provider.logtail.TailRun` before the trigger yields its event.
+- :class:`TrialLines` logs one line per finished trial of a tuning job, listing the trials only
+  when the job's counters (delivered by the status poller whenever they change) say that one
+  more trial ended. The leaderboard is printed by the operator on resume.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING, Any
+
+from airflow_sm_provider import leaderboard
+from airflow_sm_provider.logtail import LogCursor, TailRun
+from airflow_sm_provider.triggers.log_poller import LogLines
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+
+    from airflow_sm_provider.triggers.log_poller import LogWatch
+    from airflow_sm_provider.triggers.poller import Watch
+    from airflow_sm_provider.triggers.sagemaker import SageMakerJobTrigger
+
+
+class Progress:
+    """Shows nothing: the base for kinds without progress to show."""
+
+    def __init__(self, trigger: SageMakerJobTrigger) -> None:
+        self.trigger = trigger
+        self.log = trigger.log
+
+    @contextlib.asynccontextmanager
+    async def attached(self, sub: Watch) -> AsyncIterator[None]:
+        yield
+
+    async def observe(self, item: dict[str, Any]) -> None:
+        """A status update of the job (a Describe* response or a List* summary)."""
+
+    async def finish(self, item: dict[str, Any]) -> None:
+        """The job has ended: show what is left before the trigger yields its event."""
+
+    def show(self, lines: LogLines) -> None:
+        for line in lines.lines:
+            self.log.info("%s", line)
+
+    def flush(self, sub: Watch) -> None:
+        """Show the lines already queued (the wait is over; status updates left are moot)."""
+        while not sub.updates.empty():
+            queued = sub.updates.get_nowait()
+            if isinstance(queued, LogLines):
+                self.show(queued)
+
+
+class TrainingLogs(Progress):
+    """The training script's output, from the trigger's ``log_since_ms`` (``None``: the start)."""
+
+    def __init__(self, trigger: SageMakerJobTrigger) -> None:
+        super().__init__(trigger)
+        self.cursor = LogCursor(trigger.job_name, after_ms=trigger.log_since_ms or 0)
+        self._sub: Watch | None = None
+        self._logs: LogWatch | None = None
+
+    @contextlib.asynccontextmanager
+    async def attached(self, sub: Watch) -> AsyncIterator[None]:
+        from airflow_sm_provider.triggers.registry import watch_logs
+
+        t = self.trigger
+        self._sub = sub
+        subscription = watch_logs(t.aws_conn_id, t.region_name, self.cursor, sub.updates, t.poll_interval)
+        async with subscription as logs:
+            self._logs = logs
+            yield
+
+    async def observe(self, item: dict[str, Any]) -> None:
+        if self._logs is None:
+            return
+        resources = item.get("ResourceConfig") or {}
+        groups = resources.get("InstanceGroups") or []
+        count = sum(g.get("InstanceCount", 0) for g in groups) or resources.get("InstanceCount")
+        if count:  # a stream per instance: the poller looks for this many
+            self._logs.instances = int(count)
+        self._logs.ready = True
+
+    async def finish(self, item: dict[str, Any]) -> None:
+        from airflow_sm_provider.triggers.clients import LOGS, shared_client
+
+        t = self.trigger
+        off = self._logs is not None and self._logs.off
+        # borrowed before leaving the poller: the last trigger to leave does not reopen the client
+        async with shared_client(t.aws_conn_id, t.region_name, LOGS) as client:
+            if self._logs is not None:
+                await self._logs.leave()
+            if self._sub is not None:  # lines the poller queued before we left come first
+                self.flush(self._sub)
+            if not off:
+                await self._drain(client)
+
+    async def _drain(self, client: Any) -> None:
+        """What the job wrote since the last poll: one direct read of its own streams."""
+        from airflow_sm_provider.transient import is_transient
+
+        run = TailRun(self.cursor)
+        try:
+            while (request := run.next_request()) is not None:
+                run.feed(await client.filter_log_events(**request))
+        except Exception as err:  # noqa: BLE001 - best effort: the output never fails the task
+            how = "transient error" if is_transient(err) else "error"
+            self.log.info(
+                "The end of %s's output could not be read (%s: %s)", self.trigger.job_name, how, err
+            )
+        finally:
+            for line in run.batch.report():
+                self.log.info("%s", line)
+
+
+class TrialLines(Progress):
+    """One line per finished trial of a tuning job."""
+
+    def __init__(self, trigger: SageMakerJobTrigger) -> None:
+        super().__init__(trigger)
+        self._reported: set[str] = set()
+        self._ended = 0
+        self._off = False
+
+    async def observe(self, item: dict[str, Any]) -> None:
+        counters = item.get("TrainingJobStatusCounters") or {}
+        ended = sum(v for k, v in counters.items() if k != "InProgress")
+        if self._off or ended == self._ended:
+            return
+        try:
+            trials = await self._list_trials()
+        except Exception as err:  # noqa: BLE001 - sorted below; trial lines never fail the task
+            from airflow_sm_provider.transient import is_transient
+
+            if not is_transient(err):  # a transient error: the next change lists again
+                self._off = True
+                self.log.info("The trials of %s cannot be listed (%s)", self.trigger.job_name, err)
+            return
+        self._ended = ended
+        objective = (item.get("HyperParameterTuningJobConfig") or {}).get(
+            "HyperParameterTuningJobObjective"
+        ) or {}
+        done = [t for t in trials if t.get("TrainingJobStatus") in leaderboard.TERMINAL]
+        for trial in sorted(done, key=lambda t: str(t.get("TrainingEndTime") or t["TrainingJobName"])):
+            if trial["TrainingJobName"] not in self._reported:
+                self._reported.add(trial["TrainingJobName"])
+                self.log.info("%s", leaderboard.trial_line(trial, objective.get("MetricName")))
+
+    async def finish(self, item: dict[str, Any]) -> None:
+        await self.observe(item)
+
+    async def _list_trials(self) -> list[dict[str, Any]]:
+        from airflow_sm_provider.triggers.clients import shared_client
+
+        t = self.trigger
+        trials: list[dict[str, Any]] = []
+        token: dict[str, str] = {}
+        async with shared_client(t.aws_conn_id, t.region_name) as client:
+            while True:
+                page = await client.list_training_jobs_for_hyper_parameter_tuning_job(
+                    HyperParameterTuningJobName=t.job_name, MaxResults=100, **token
+                )
+                trials.extend(page.get("TrainingJobSummaries") or [])
+                if not page.get("NextToken"):
+                    return trials
+                token = {"NextToken": page["NextToken"]}
