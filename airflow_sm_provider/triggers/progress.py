@@ -46,6 +46,9 @@ class Progress:
     async def finish(self, item: dict[str, Any]) -> None:
         """The job has ended: show what is left before the trigger yields its event."""
 
+    async def leave(self) -> None:
+        """Stop receiving progress (idempotent; for ``cleanup`` of an abandoned ``run()``)."""
+
     def show(self, lines: LogLines) -> None:
         for line in lines.lines:
             self.log.info("%s", line)
@@ -92,15 +95,25 @@ class TrainingLogs(Progress):
         from airflow_sm_provider.triggers.clients import LOGS, shared_client
 
         t = self.trigger
-        off = self._logs is not None and self._logs.off
-        # borrowed before leaving the poller: the last trigger to leave does not reopen the client
-        async with shared_client(t.aws_conn_id, t.region_name, LOGS) as client:
-            if self._logs is not None:
-                await self._logs.leave()
+        async with contextlib.AsyncExitStack() as stack:
+            client = None
+            if self._logs is None or not self._logs.off:
+                try:
+                    # borrowed before leaving the poller: the last trigger to leave does not reopen it
+                    client = await stack.enter_async_context(
+                        shared_client(t.aws_conn_id, t.region_name, LOGS)
+                    )
+                except Exception as err:  # noqa: BLE001 - best effort: the output never fails the task
+                    self.log.info("The end of %s's output cannot be read (%s)", t.job_name, err)
+            await self.leave()
             if self._sub is not None:  # lines the poller queued before we left come first
                 self.flush(self._sub)
-            if not off:
+            if client is not None:
                 await self._drain(client)
+
+    async def leave(self) -> None:
+        if self._logs is not None:
+            await self._logs.leave()
 
     async def _drain(self, client: Any) -> None:
         """What the job wrote since the last poll: one direct read of its own streams."""

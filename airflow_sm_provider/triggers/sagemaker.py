@@ -119,6 +119,7 @@ class SageMakerJobTrigger(BaseTrigger):
         #: The status seen at the last successful poll (not serialised; for logs and tests).
         self.last_status: str | None = None
         self._watching: Watch | None = None
+        self._progress: Progress | None = None
 
     def serialize(self) -> tuple[str, dict[str, Any]]:
         return (
@@ -161,7 +162,7 @@ class SageMakerJobTrigger(BaseTrigger):
         from airflow_sm_provider.triggers.registry import watch
 
         watcher = Watcher(self.kind, self.job_name, self.log)
-        progress = (self.progress_class if self.print_log else Progress)(self)
+        progress = self._progress = (self.progress_class if self.print_log else Progress)(self)
         first_status_by = time.monotonic() + FIRST_STATUS_GRACE
         subscription = watch(self.kind, self.aws_conn_id, self.region_name, self.job_name, self.poll_interval)
         async with subscription as sub, progress.attached(sub):
@@ -206,6 +207,8 @@ class SageMakerJobTrigger(BaseTrigger):
         Leaving is idempotent: a ``run()`` that ended normally has already left. The job itself
         is never touched here (a triggerer restart or a move also ends in ``cleanup``).
         """
+        if self._progress is not None:
+            await self._progress.leave()
         if self._watching is not None:
             await self._watching.leave()
 

@@ -314,3 +314,47 @@ def test_without_print_log_no_logs_client_is_opened(fakes):
     (event,) = asyncio.run(main())
     assert event["status"] == "success"
     assert opened == ["sagemaker"] and logs.total_calls() == 0
+
+
+def test_cleanup_leaves_the_log_poller_even_if_run_was_abandoned_unclosed(fakes):
+    sagemaker, logs, _ = fakes
+    sagemaker.add("training", "job")
+    logs.write("job", "hi")
+    out: list[str] = []
+
+    async def main():
+        made = trigger("job", out)
+        stream = made.run()
+        task = asyncio.ensure_future(stream.__anext__())  # a host that drops the generator unclosed
+        await until(lambda: "[algo-1] hi" in out)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await made.cleanup()
+        await made.cleanup()  # idempotent
+        return clients.open_clients(), registry.log_pollers(), registry.pollers()
+
+    assert asyncio.run(main()) == (0, [], [])
+    assert logs.closed and sagemaker.closed
+
+
+def test_a_logs_client_that_cannot_be_made_loses_the_output_not_the_task(fakes, monkeypatch):
+    sagemaker, _, _ = fakes
+    sagemaker.add("training", "job")
+    opened = clients._open
+
+    async def no_logs(hook, service="sagemaker"):
+        if service == "logs":
+            raise ValueError("no endpoint for logs")
+        return await opened(hook, service)
+
+    monkeypatch.setattr(clients, "_open", no_logs)
+    out: list[str] = []
+
+    async def main():
+        task = asyncio.ensure_future(run(trigger("job", out), out))
+        await until(lambda: any("cannot be read from CloudWatch Logs" in line for line in out))
+        sagemaker.set_status("job", "Completed")
+        return await task
+
+    assert asyncio.run(main())["status"] == "success"
+    assert len([line for line in out if "cannot be read" in line]) == 1
