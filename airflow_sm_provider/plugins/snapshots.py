@@ -61,8 +61,11 @@ def _load_tuning(hook: SageMakerHook, name: str) -> Any:
 
 def _load_training(hook: SageMakerHook, name: str) -> Any:
     description = hook.describe(TRAINING, name)
+    # The hook reads a log from its start; past the limit the page says where its lines end.
     lines = hook.training_log_lines(name, LOG_READ_LIMIT)
-    return training_summary_of(description, lines[-LOG_TAIL_LINES:] if lines is not None else None)
+    if lines is None:
+        return training_summary_of(description, None)
+    return training_summary_of(description, lines[-LOG_TAIL_LINES:], log_cut=len(lines) >= LOG_READ_LIMIT)
 
 
 #: The kinds with a view, by ``JobKind.name``; any other kind's page says there is none.

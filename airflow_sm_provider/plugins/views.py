@@ -12,7 +12,13 @@ from collections.abc import Callable
 from airflow_sm_provider.plugins.leaderboard import Leaderboard
 from airflow_sm_provider.plugins.lookup import job_of
 from airflow_sm_provider.plugins.render import chart, columns, render
-from airflow_sm_provider.plugins.snapshots import LOG_TAIL_LINES, JobRef, Snapshot, snapshot_of
+from airflow_sm_provider.plugins.snapshots import (
+    LOG_READ_LIMIT,
+    LOG_TAIL_LINES,
+    JobRef,
+    Snapshot,
+    snapshot_of,
+)
 
 
 def task_page(
@@ -58,7 +64,12 @@ def task_page(
             chart=chart(data.chart(), data.best_trial),
         )
     return 200, render(
-        snapshot.template, running=snapshot.running, job=data, show_log=show_log, log_lines=LOG_TAIL_LINES
+        snapshot.template,
+        running=snapshot.running,
+        job=data,
+        show_log=show_log,
+        log_lines=LOG_TAIL_LINES,
+        log_read_limit=LOG_READ_LIMIT,
     )
 
 

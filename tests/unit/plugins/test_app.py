@@ -185,6 +185,15 @@ def test_a_training_task_shows_its_final_metrics_and_log_tail_escaped(client, au
     assert "line 0\n" not in response.text  # only the tail
 
 
+def test_a_log_longer_than_what_is_read_says_where_its_lines_end(client, auth_manager, hook):
+    hook.log = [f"line {n}" for n in range(snapshots.LOG_READ_LIMIT + 1000)]
+    text = client.get(TRAIN_PAGE, headers=bearer(auth_manager, "reader")).text
+    last = snapshots.LOG_READ_LIMIT - 1
+    assert f"line {last}" in text
+    assert f"line {last + 1}" not in text
+    assert 'id="log-cut"' in text
+
+
 def test_the_log_is_left_out_for_a_user_who_may_not_read_task_logs(client, auth_manager):
     response = client.get(TRAIN_PAGE, headers=bearer(auth_manager, "nologs"))
     assert response.status_code == 200
