@@ -17,18 +17,25 @@ class Clock:
 
 def test_concurrent_requests_for_one_key_make_one_upstream_call():
     cache: SingleFlightCache[str] = SingleFlightCache()
+    started = threading.Barrier(11)  # ten requests and this test
     release = threading.Event()
     calls = []
 
     def loader():
         calls.append(1)
+        # the read is still going on when the other requests arrive
         release.wait(timeout=10)
         return "value", 60.0
 
-    results = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get("job", loader))) for _ in range(10)]
+    def request():
+        started.wait(timeout=10)
+        results.append(cache.get("job", loader))
+
+    results: list[str] = []
+    threads = [threading.Thread(target=request) for _ in range(10)]
     for thread in threads:
         thread.start()
+    started.wait(timeout=10)
     release.set()
     for thread in threads:
         thread.join(timeout=10)
