@@ -1,10 +1,12 @@
 """An ESTIMATE of what a retraining run cost on SageMaker: billable seconds x on-demand price.
 
-:data:`PRICES` is SageMaker's on-demand training price per instance-hour in us-east-1, taken from
-https://aws.amazon.com/sagemaker/pricing/ (Training, On-Demand) as listed on 2026-11-02. Prices
-differ by region and change: set the Airflow Variable ``sm_retraining_price_table`` to a JSON
-object ``{"ml.m5.large": 0.115, ...}`` to override (or extend) it. What SageMaker really bills is
-in the AWS Billing console; this is a planning aid, labelled as an estimate wherever it is shown.
+:data:`PRICES` is SageMaker's on-demand training price per instance-hour in us-east-1, as
+published on https://aws.amazon.com/sagemaker/pricing/ (Training, On-Demand). They were recorded
+here on 2026-11-30 on a machine without internet access, from the published rates as known then,
+not read from the live page: check them before relying on them. Prices differ by region and
+change: set the Airflow Variable ``sm_retraining_price_table`` to a JSON object
+``{"ml.m5.large": 0.115, ...}`` to override (or extend) them. What SageMaker really bills is in
+the AWS Billing console; this is a planning aid, labelled as an estimate wherever it is shown.
 
 Spot: ``BillableTimeInSeconds`` is already the discounted time; the saving is the training time
 that was not billed (``TrainingTimeInSeconds - BillableTimeInSeconds``) at the same price.
@@ -19,7 +21,10 @@ from typing import Any
 
 __all__ = ["PRICES", "PRICE_SOURCE", "estimate", "job_cost", "price_table"]
 
-PRICE_SOURCE = "https://aws.amazon.com/sagemaker/pricing/ (us-east-1, on-demand training, as of 2026-11-02)"
+PRICE_SOURCE = (
+    "https://aws.amazon.com/sagemaker/pricing/ (us-east-1, on-demand training; recorded 2026-11-30, "
+    "not checked against the live page)"
+)
 #: USD per instance-hour, SageMaker training, us-east-1, on-demand.
 PRICES: dict[str, float] = {
     "ml.m5.large": 0.115,
