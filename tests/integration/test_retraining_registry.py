@@ -60,6 +60,10 @@ def test_two_runs_the_second_gated_against_the_first_approved_champion(
     tuned = xcom(first, "tune", "tuned_hyperparameters")
     assert {k: metadata[f"hyperparameter:{k}"] for k in tuned} == tuned
     assert version["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"] == evaluated["report_uri"]
+    (final_model,) = asset_events(xcom(first, "train_final")["model_artifacts"])  # through the alias
+    assert final_model["metrics"] == evaluated["metrics"]
+    assert final_model["tuned_hyperparameters"] == xcom(first, "tune", "tuned_hyperparameters")
+    assert final_model["evaluation_report_uri"] == evaluated["report_uri"]
     (announced,) = asset_events(APPROVED_MODEL.uri)
     assert announced["model_package_arn"] == registered["model_package_arn"]
     assert announced["approval_status"] == "Approved"
