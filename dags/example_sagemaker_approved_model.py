@@ -19,7 +19,13 @@ from retraining.config import var
 
 def approved_versions(events: Any) -> list[dict[str, Any]]:
     """The extras of the approved-model events that triggered this run (none for a manual run)."""
-    return [dict(event.extra) for event in (events or {}).get(APPROVED_MODEL, [])]
+    if not events:
+        return []
+    try:  # Airflow's accessor is indexed by the asset itself
+        matched = events[APPROVED_MODEL]
+    except KeyError:
+        return []
+    return [dict(event.extra) for event in matched]
 
 
 @task
