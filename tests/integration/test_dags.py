@@ -22,6 +22,7 @@ EXPECTED = {
     "example_sagemaker_training",
     "example_sagemaker_tuning",
     "example_sagemaker_sensor",
+    "example_sagemaker_xgboost",
 }
 # Every .py file at the top of dags/ is a DAG file; dags/retraining/ is the shared package.
 DAG_FILES = sorted(path.name for path in DAGS.glob("*.py"))

@@ -84,7 +84,7 @@ def test_a_csv_job_on_the_xgboost_image_trains_and_reports_its_builtin_metrics(
         assert tar.getnames() == ["xgboost-model"]
         tar.extract("xgboost-model", tmp_path / "model")
     booster = xgboost.Booster()
-    booster.load_model(str(tmp_path / "model" / "xgboost-model"))
+    booster.load_model(bytearray((tmp_path / "model" / "xgboost-model").read_bytes()))
     assert booster.num_boosted_rounds() == 20
 
 
