@@ -23,6 +23,7 @@ EXPECTED = {
     "example_sagemaker_tuning",
     "example_sagemaker_sensor",
     "example_sagemaker_xgboost",
+    "example_sagemaker_approved_model",
 }
 # Every .py file at the top of dags/ is a DAG file; dags/retraining/ is the shared package.
 DAG_FILES = sorted(path.name for path in DAGS.glob("*.py"))
@@ -112,8 +113,9 @@ def test_retraining_pipeline_trains_the_final_model_with_exactly_the_tuned_hyper
     assert tuned == tuning["BestTrainingJob"]["TunedHyperParameters"]
     assert {k: final["HyperParameters"][k] for k in tuned} == tuned
     report = xcom(run, "report")
-    model = sm_client.describe_model(ModelName=report["model_name"])
-    assert model["PrimaryContainer"]["ModelDataUrl"] == final["ModelArtifacts"]["S3ModelArtifacts"]
+    version = sm_client.describe_model_package(ModelPackageName=report["model_package"]["model_package_arn"])
+    container = version["InferenceSpecification"]["Containers"][0]
+    assert container["ModelDataUrl"] == final["ModelArtifacts"]["S3ModelArtifacts"]
     assert report["model_artifacts"] == final["ModelArtifacts"]["S3ModelArtifacts"]
     assert report["final_metrics"]["test:accuracy"] > 0.85
 
