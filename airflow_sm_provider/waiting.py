@@ -104,7 +104,8 @@ def ride_out(step: Callable[[], T], what: str, log: logging.Logger | Any, *, pau
 
 def timeout_message(kind: JobKind, name: str, limit_name: str, seconds: float | None) -> str:
     limit = limit_name if seconds is None else f"{limit_name} ({seconds:g} s)"
-    return f"SageMaker {kind.label} {name} was still running when {limit} ran out; the job was left running"
+    still, left = kind.timeout_words
+    return f"SageMaker {kind.label} {name} was {still} when {limit} ran out; {left}"
 
 
 def wait(

@@ -59,6 +59,8 @@ class JobKind:
         ``StatusEquals``, so the coalesced poller can sweep it; ``False`` makes the poller
         Describe each watched item instead.
     :param reason_key: Where a Describe* response explains a failure (``FailureReason``).
+    :param timeout_words: How a timeout message says the wait ended: what the job still was,
+        and what became of it (``("still running", "the job was left running")``).
     """
 
     name: str
@@ -89,6 +91,7 @@ class JobKind:
     has_log_streams: bool = False
     list_sweeps: bool = True
     reason_key: str = "FailureReason"
+    timeout_words: tuple[str, str] = ("still running", "the job was left running")
 
     @property
     def requires_best_job(self) -> bool:

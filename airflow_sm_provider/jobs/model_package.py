@@ -85,6 +85,7 @@ MODEL_PACKAGE = JobKind(
     # and baseline need: approval changes do not move CreationTime, so the poller Describes each.
     list_sweeps=False,
     reason_key="ApprovalDescription",
+    timeout_words=("still PendingManualApproval", "its approval status was left as it is"),
     progress=package_progress,
     result=package_result,
     failure_details=package_failure_details,

@@ -92,3 +92,16 @@ def test_resuming_from_a_success_event_returns_the_version(sagemaker_stub):
         "message": "",
     }
     assert sensor(deferrable=True).execute_complete(context(), event)["approval_status"] == "Approved"
+
+
+def test_a_timeout_says_the_version_is_still_pending_and_left_as_it_is(sagemaker_stub, mocker):
+    from airflow.providers.common.compat.sdk import AirflowSensorTimeout
+
+    waiting = sensor(timeout=0, poke_interval=0)
+    mocker.patch.object(waiting, "poke", return_value=False)
+    with pytest.raises(AirflowSensorTimeout) as raised:
+        waiting.execute(context())
+    assert str(raised.value) == (
+        f"SageMaker model package {ARN} was still PendingManualApproval when timeout (0 s) ran out; "
+        "its approval status was left as it is"
+    )
