@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from airflow_sm_provider.local import constraints
 from airflow_sm_provider.local.errors import UnknownOperation, ValidationError
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
@@ -71,7 +72,11 @@ def decode(value: Any, shape: Any, path: str, errors: list[str]) -> Any:
     if kind == "map" and isinstance(value, dict):
         return {key: decode(item, shape.value, f"{path}.{key}", errors) for key, item in value.items()}
     if kind == "timestamp":
-        return _to_datetime(value)
+        try:
+            return _to_datetime(value)
+        except (OverflowError, OSError, ValueError):
+            errors.append(f"Value at '{path}' failed to satisfy constraint: Member must be a valid timestamp")
+            return None
     if kind == "string" and shape.enum and isinstance(value, str) and value not in shape.enum:
         errors.append(
             f"Value {value!r} at '{path}' failed to satisfy constraint: Member must satisfy enum "
@@ -90,6 +95,7 @@ def parse_request(op_name: str, body: dict[str, Any]) -> dict[str, Any]:
     report = _validator().validate(params, shape)
     if report.has_errors():
         errors.insert(0, report.generate_report())
+    errors.extend(constraints.check(params, shape))
     if errors:
         raise ValidationError("\n".join(errors))
     return params

@@ -1,9 +1,10 @@
 """HTTP front of the local backend: AWS JSON 1.1 over ``POST /``, routed by ``X-Amz-Target``.
 
 One thread per connection (``ThreadingHTTPServer``, daemon threads, HTTP/1.1 keep-alive), so
-many pollers are served at once; handlers only copy in-memory state for reads. Errors become
-``{"__type": code, "message": ...}`` with the service's HTTP status, which botocore turns into
-``ClientError`` with that code.
+many pollers are served at once; handlers only copy in-memory state for reads. What a client may
+cost is bounded (``limits``): request size, idle and slow connections, connections at once.
+Errors become ``{"__type": code, "message": ...}`` with the service's HTTP status (4xx for
+anything malformed), which botocore turns into ``ClientError`` with that code.
 
 Who is answered, checked in this order for every request, before anything else happens:
 
@@ -39,7 +40,7 @@ from typing import Any, Self
 
 from airflow_sm_provider.local import credentials as keys
 from airflow_sm_provider.local import home as private
-from airflow_sm_provider.local import protocol
+from airflow_sm_provider.local import limits, protocol
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION
 from airflow_sm_provider.local.auth import SigV4Verifier
 from airflow_sm_provider.local.backend import LocalBackend
@@ -71,6 +72,24 @@ class _Server(ThreadingHTTPServer):
     allowed_hosts: AllowedHosts
     verifier: SigV4Verifier
     console: Console
+    slots: limits.ConnectionSlots
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self.slots.take():  # over the limit: answered without a thread
+            limits.refuse_busy(request)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self.slots.give()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.slots.give()
 
 
 class _Server6(_Server):
@@ -81,6 +100,10 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(limits.IDLE_TIMEOUT)  # idle or stalled: closed, not held forever
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
@@ -89,22 +112,41 @@ class _RequestHandler(BaseHTTPRequestHandler):
         try:
             self._admit()
             signed = self.server.verifier.check_headers(self.headers)
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
+            body = self._read_body(limits.read_length(self.headers.get("Content-Length")))
             body_read = True
             self.server.verifier.check_signature(signed, self.command, self.path, self.headers, body)
             target = self.headers.get("X-Amz-Target", "")
             if logs_api.is_logs_target(target):  # CloudWatch Logs, on the same port
                 payload = logs_api.dispatch(self.server.backend.logs, target, body, signed.region)
-            else:
+            elif target.startswith(protocol.TARGET_PREFIX):
                 payload = self._dispatch(target.removeprefix(protocol.TARGET_PREFIX), body, signed.region)
+            else:
+                raise UnknownOperation(f"X-Amz-Target must name a {protocol.TARGET_PREFIX}* operation")
             status = 200
         except LocalServiceError as err:
             status, payload = err.status, protocol.encode(err.to_body())
+        except RecursionError:  # nested deeper than any request shape: refused, not a crash
+            status, payload = (
+                400,
+                protocol.encode(
+                    {"__type": "ValidationException", "message": "Request body is nested too deeply"}
+                ),
+            )
         except Exception as err:  # a bug: report it as the service would, keep serving
             log.exception("%s failed", self.headers.get("X-Amz-Target"))
             status, payload = 500, protocol.encode({"__type": "InternalFailure", "message": str(err)})
         self._reply(status, payload, close=not body_read)
+
+    def _read_body(self, length: int) -> bytes:
+        if not length:
+            return b""
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError as err:
+            raise limits.RequestTimeout("Request body not received in time") from err
+        if len(body) < length:
+            raise limits.RequestTimeout("Request body shorter than its Content-Length")
+        return body
 
     def do_GET(self) -> None:
         try:
@@ -270,6 +312,7 @@ class LocalServer:
         self._httpd.backend = self.backend
         self._httpd.verifier = verifier
         self._httpd.console = Console(self.backend, ConsoleToken(console_token.for_home(self.home)))
+        self._httpd.slots = limits.ConnectionSlots()
         self._httpd.allowed_hosts = AllowedHosts(self.host, self._httpd.server_address[1], self.allowed_hosts)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

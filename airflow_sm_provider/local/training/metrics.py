@@ -5,6 +5,9 @@ and stderr alike) is searched with every regex; the first capture group of a mat
 (the whole match when the regex has no group). Every value is kept with its timestamp and its
 position in the stream, so the tuning engine can read intermediate values for early stopping;
 ``FinalMetricDataList`` reports the last value of each metric.
+
+The regexes are the job's own, so they run in a worker process with a time limit per line
+(``local/matching``): a catastrophic one is disabled for the job, never a stall of the API.
 """
 
 from __future__ import annotations
@@ -12,10 +15,12 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from airflow_sm_provider.local.errors import ValidationError
+from airflow_sm_provider.local.matching import GuardedRegexes
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,20 @@ class MetricSeries:
 
     definitions: list[tuple[str, re.Pattern[str]]]
     points: dict[str, list[MetricPoint]] = field(default_factory=dict)
+    #: told ``(name, regex)`` when a regex is disabled for taking too long (the job's log)
+    on_disabled: Callable[[str, str], None] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _guard: GuardedRegexes | None = field(default=None, repr=False)
 
     def feed(self, line: str, now: datetime) -> list[tuple[str, float]]:
         """Search one output line; record and return the ``(name, value)`` pairs it yields."""
+        if not self.definitions:
+            return []
+        if self._guard is None:
+            pairs = [(name, pattern.pattern) for name, pattern in self.definitions]
+            self._guard = GuardedRegexes(pairs, on_disabled=self._disabled)
         found = []
-        for name, pattern in self.definitions:
-            match = pattern.search(line)
-            if match is None:
-                continue
-            text = match.group(1) if pattern.groups else match.group(0)
+        for name, text in self._guard.search(line):
             try:
                 value = float(text)
             except (TypeError, ValueError):
@@ -70,6 +79,15 @@ class MetricSeries:
                     series = self.points.setdefault(name, [])
                     series.append(MetricPoint(value, now, len(series)))
         return found
+
+    def close(self) -> None:
+        """End the regex worker (the next ``feed`` starts another)."""
+        if self._guard is not None:
+            self._guard.close()
+
+    def _disabled(self, name: str, regex: str) -> None:
+        if self.on_disabled is not None:
+            self.on_disabled(name, regex)
 
     def values(self, name: str) -> list[float]:
         """Every value of ``name`` in the order it was emitted."""

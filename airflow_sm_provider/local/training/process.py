@@ -18,7 +18,7 @@ import subprocess
 import threading
 from typing import IO
 
-from airflow_sm_provider.local import launcher
+from airflow_sm_provider.local import launcher, limits
 from airflow_sm_provider.local.logs.journal import JournalWriter, path_for
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import scriptmode
@@ -88,6 +88,8 @@ class HostProcess:
             start_new_session=True,
         )
         self.layout.pid.write_text(str(self.proc.pid))
+        if self.metrics is not None:
+            self.metrics.on_disabled = self._regex_disabled
         self._readers = [
             threading.Thread(target=self._read, args=(self.proc.stdout, False), daemon=True),
             threading.Thread(target=self._read, args=(self.proc.stderr, True), daemon=True),
@@ -107,6 +109,8 @@ class HostProcess:
         signal_group(self.proc.pid, signal.SIGKILL)
         for reader in self._readers:
             reader.join(timeout=5)
+        if self.metrics is not None:
+            self.metrics.close()
         if self._sink is not None:
             self._sink.close()
         if self._journal is not None:
@@ -131,6 +135,19 @@ class HostProcess:
             if is_stderr and line.strip():
                 self._stderr_tail.append(line)
         pipe.close()
+
+    def _regex_disabled(self, name: str, regex: str) -> None:
+        """Say in the job's log that a metric stopped being extracted, and why."""
+        seconds = limits.METRIC_SECONDS_PER_LINE
+        line = (
+            f"[sagemaker-local] WARNING: metric {name!r}: regex {regex!r} took longer than {seconds:g} s "
+            "on one output line and is disabled for this job\n"
+        ).encode()
+        with self._sink_lock:
+            if self._sink is not None:
+                self._sink.write(line)
+        if self._journal is not None:
+            self._journal.append(line)
 
     def failure_reason(self, returncode: int) -> str:
         """``output/failure`` if the script wrote one, else the exit and the last stderr lines."""

@@ -33,6 +33,7 @@ from optuna.distributions import (
     IntDistribution,
 )
 
+from airflow_sm_provider.local import limits
 from airflow_sm_provider.local.errors import ValidationError
 
 DEFINITION_KEY = "_definition"
@@ -80,6 +81,15 @@ class Param:
         except ValueError:
             return None
         return value if _contains(self.distribution, value) else None
+
+    def grid_count(self) -> int:
+        """How many values :meth:`grid_values` has, without listing them."""
+        dist = self.distribution
+        if isinstance(dist, IntDistribution):
+            return dist.high - dist.low + 1
+        if isinstance(dist, CategoricalDistribution):
+            return len(dist.choices)
+        raise ValidationError(f"Grid search does not support the continuous range {self.name!r}")
 
     def grid_values(self) -> list[Any]:
         """Every value of this range (Grid strategy: integer and categorical ranges only)."""
@@ -144,16 +154,24 @@ class SearchSpace:
         return self.definition_names().index(internal[DEFINITION_KEY])
 
     def grid(self) -> dict[str, list[Any]]:
-        """The GridSampler search space (single definition only)."""
-        if self.multi:
-            raise ValidationError("Grid search supports a single training job definition")
-        grid = {p.key: p.grid_values() for p in self.definitions[0].params}
-        if not grid:
-            raise ValidationError("Grid search needs at least one integer or categorical range")
-        return grid
+        """The GridSampler search space (single definition only); sized before it is listed,
+        and refused above ``limits.MAX_GRID_POINTS``."""
+        size = self.grid_size()
+        if size > limits.MAX_GRID_POINTS:
+            raise ValidationError(
+                f"Grid search over {size} combinations: the local backend lists at most "
+                f"{limits.MAX_GRID_POINTS}; narrow the ranges or use the Random or Bayesian strategy"
+            )
+        return {p.key: p.grid_values() for p in self.definitions[0].params}
 
     def grid_size(self) -> int:
-        return math.prod(len(v) for v in self.grid().values())
+        """The number of combinations, computed from the ranges' sizes (nothing materialised)."""
+        if self.multi:
+            raise ValidationError("Grid search supports a single training job definition")
+        params = self.definitions[0].params
+        if not params:
+            raise ValidationError("Grid search needs at least one integer or categorical range")
+        return math.prod(p.grid_count() for p in params)
 
 
 def parse_space(definitions: list[dict[str, Any]], ranges_of: list[dict[str, Any]]) -> SearchSpace:
