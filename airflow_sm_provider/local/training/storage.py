@@ -35,12 +35,18 @@ class StorageError(Exception):
 
 
 def check_uri(uri: str, field: str) -> None:
-    """Raise ``ValidationError`` naming ``field`` unless ``uri`` is a ``file://`` or ``s3://`` URI."""
-    scheme = urlparse(uri).scheme
-    if scheme not in SCHEMES:
+    """Raise ``ValidationError`` naming ``field`` unless ``uri`` is a ``file://`` or ``s3://`` URI;
+    a ``file://`` URI must name an absolute path (``file:///...``): ``file://name/x`` would
+    otherwise resolve against the backend's working directory."""
+    parsed = urlparse(uri)
+    if parsed.scheme not in SCHEMES:
         raise ValidationError(
-            f"{field} must be an s3:// or file:// URI (got scheme {scheme or 'none'!r}): {uri}"
+            f"{field} must be an s3:// or file:// URI (got scheme {parsed.scheme or 'none'!r}): {uri}"
         )
+    if parsed.scheme == "file" and (
+        parsed.netloc not in ("", "localhost") or not parsed.path.startswith("/")
+    ):
+        raise ValidationError(f"{field}: a file:// URI must name an absolute path, as in file:///data/train")
 
 
 def join(uri: str, *parts: str) -> str:
@@ -49,8 +55,11 @@ def join(uri: str, *parts: str) -> str:
 
 
 def _local_path(uri: str) -> Path:
+    """The path a ``file://`` URI names, decoded (``%2e%2e`` is ``..``) and then normalised, so
+    what is used is what a reader of the normal form expects."""
     parsed = urlparse(uri)
-    return Path(unquote(parsed.netloc + parsed.path))
+    host = "" if parsed.netloc == "localhost" else parsed.netloc
+    return Path(os.path.normpath(unquote(host + parsed.path)))
 
 
 def _split_s3(uri: str) -> tuple[str, str]:
