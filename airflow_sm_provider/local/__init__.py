@@ -67,7 +67,11 @@ Layout (HTTP -> handlers -> services -> records, as moto's emulators are split)
     implementation of every List* operation; ``store`` SQLite; ``arns`` and
     ``times`` ARNs and UTC helpers; ``errors`` the AWS-coded exceptions; ``auth`` (SigV4
     checked with botocore's signer), ``credentials`` (the access key and the connection using
-    it), ``hosts`` (the Host allowlist) and ``home`` (private modes) decide who is answered.
+    it), ``hosts`` (the Host allowlist) and ``home`` (private modes) decide who is answered;
+    ``limits`` (request size, connections, timeouts, grid size), ``constraints`` (the model's
+    maximums and patterns) and ``matching`` / ``regex_worker`` (metric regexes in a worker with
+    a time limit) bound what a request costs; ``launcher`` is the exec wrapper every training
+    process runs under, so that nothing a job starts outlives the job or the backend.
 
 Security
     It executes the code it is asked to run, as the user running it, so who may ask is checked
