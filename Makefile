@@ -59,3 +59,10 @@ test-compat: $(UV)
 
 clean-compat:
 	rm -rf .compat
+
+# The fault-injection suite (tests/chaos, marker `chaos`; not part of `make test`): throttling,
+# 5xx, resets and lost responses under tune -> train, the backend and the triggerer killed
+# mid-job, the security cases as attacks. Prints a table of counts; see scripts/run_chaos.sh.
+.PHONY: test-chaos
+test-chaos: setup
+	bash scripts/run_chaos.sh
