@@ -8,7 +8,7 @@
 #    pins its dependencies only there, and later releases of them break older minors (3.0.6 with
 #    today's fastapi, cadwyn and pydantic answers 422 to every task start; 3.2.2 with svcs 26, or
 #    with cadwyn 9, fails every task start).
-# 2. This project (editable, with its `local` extra) and the dev group from pyproject.toml, on
+# 2. This project (editable, with every extra) and the dev group from pyproject.toml, on
 #    top, without --upgrade: uv upgrades only what they require, as pip does for a user adding us
 #    to an existing Airflow. The dev group comes from pyproject's specifiers, not the lock's pins:
 #    those were resolved for the newest Airflow and would drag the older minors' stack along.
@@ -26,6 +26,7 @@ read -r -a MINORS <<<"${COMPAT_MINORS:-3.0 3.1 3.2 3.3}"
 # The one dag.test() tune -> train (deferrable, so the trigger runs too) on the local backend.
 DAG_TEST="tests/integration/test_dag_tune_then_train.py::test_tuned_hyperparameters_reach_the_downstream_training_job[deferred]"
 INDEX=$(grep -m1 -o 'registry = "[^"]*"' uv.lock | cut -d'"' -f2)
+EXTRAS=$("$PYTHON" -c 'import tomllib; print(",".join(tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]))')
 
 if [ ! -x "$UV" ]; then
   echo "uv not found at $UV: run make setup first" >&2
@@ -77,9 +78,10 @@ run_minor() {
   "$UV" pip install --quiet --python "$env/bin/python" --default-index "$INDEX" \
     --exclude-newer "$cutoff" "apache-airflow==$version" || return 1
   "$UV" pip freeze --quiet --python "$env/bin/python" >"$env/airflow.txt" || return 1
-  # Editable, so the tests import this checkout and the provider entry point is registered.
+  # Editable, so the tests import this checkout and the provider entry point is registered; every
+  # extra, as make setup installs them.
   "$UV" pip install --quiet --python "$env/bin/python" --default-index "$INDEX" \
-    "apache-airflow==$version" --editable ".[local]" --group dev || return 1
+    "apache-airflow==$version" --editable ".[$EXTRAS]" --group dev || return 1
   "$UV" pip freeze --quiet --python "$env/bin/python" >"$env/resolved.txt" || return 1
   echo "== Airflow $minor: upgraded for this project: $(awk -F'==' \
     'NR == FNR { was[$1] = $2; next } ($1 in was) && was[$1] != $2 { printf "%s %s->%s  ", $1, was[$1], $2 }' \
