@@ -14,7 +14,7 @@ from typing import Any
 from airflow_sm_provider.local import protocol
 from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.errors import ValidationError
-from airflow_sm_provider.local.training import scriptmode, storage
+from airflow_sm_provider.local.training import scriptmode, storage, toolkit
 from airflow_sm_provider.local.training.metrics import compile_definitions
 
 NAME_PATTERN = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
@@ -126,9 +126,16 @@ def check_builtin(request: dict[str, Any]) -> None:
     """A built-in algorithm's image without ``sagemaker_program`` runs the algorithm: it must be
     installed here."""
     builtin = builtin_for(request)
-    problem = builtin.missing() if builtin is not None else None
+    if builtin is None:
+        return
+    problem = builtin.missing()
     if problem:
         raise ValidationError(f"AlgorithmSpecification.TrainingImage: {problem}")
+    if len(toolkit.hosts(request)) > 1:  # each host would train alone: a different model
+        raise ValidationError(
+            f"ResourceConfig: the local built-in {builtin.name} runs on one instance; its "
+            "distributed training across instances is not emulated"
+        )
 
 
 def check_instances(resources: dict[str, Any]) -> None:

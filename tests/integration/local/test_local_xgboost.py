@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from botocore.exceptions import ClientError
 from sm_tuning_helpers import ROLE, wait_tuning
 
 xgboost = pytest.importorskip("xgboost", reason="the local-xgboost extra is not installed")
@@ -166,3 +167,12 @@ def test_a_tuning_job_on_a_builtin_metric_needs_no_metric_definitions(sm_client,
     assert best["FinalHyperParameterTuningJobObjectiveMetric"]["MetricName"] == "validation:auc"
     assert best["FinalHyperParameterTuningJobObjectiveMetric"]["Value"] > 0.9
     assert set(best["TunedHyperParameters"]) == {"eta", "max_depth"}
+
+
+def test_several_instances_of_the_builtin_algorithm_are_refused_not_trained_apart(
+    sm_client, csv_data, tmp_path
+):
+    request = _job("xgb-two", csv_data, tmp_path)
+    request["ResourceConfig"]["InstanceCount"] = 2
+    with pytest.raises(ClientError, match="distributed training across instances is not emulated"):
+        sm_client.create_training_job(**request)
