@@ -13,8 +13,8 @@ all watched jobs with a number of CloudWatch Logs calls that grows with N/100, n
   interval, the longest-waiting first. When more jobs than that wait, the group's streams are
   listed first, most recently written first (``DescribeLogStreams(orderBy=LastEventTime,
   descending=True)``), a page per 50 waiting jobs and at most :data:`LISTING_PAGES` pages per
-  interval. What is left of the direct reads re-reads jobs by prefix every
-  :data:`RECHECK_SECONDS`, to find a stream nobody announced.
+  interval. A job whose instance count is unknown is re-read by prefix every
+  :data:`RECHECK_SECONDS` (:data:`RECHECKS` jobs per interval), to find a stream nobody announced.
 - **Then the output**: jobs with known streams, sorted by where their reading starts, in
   batches of up to 100 stream names, one ``FilterLogEvents(logStreamNames=...)`` per batch from
   the batch's oldest start. Each event goes to its job's cursor; ``LogCursor.take`` drops what
@@ -56,10 +56,11 @@ log = logging.getLogger(__name__)
 STREAMS_PER_CALL = 100
 #: Jobs read directly by name prefix per interval (to find their streams).
 DIRECT_READS = 10
-#: A job read by its streams' names is also read by its name prefix this often (seconds), with
-#: what is left of :data:`DIRECT_READS`: a stream its instance count did not announce (the job's
-#: first status was a List summary, which has no ResourceConfig) is found within this time.
+#: A job whose instance count is unknown (its first status was a List summary, which has no
+#: ResourceConfig) is re-read by its name prefix this often (seconds), at most
+#: :data:`RECHECKS` jobs per interval, so that a second instance's stream is found.
 RECHECK_SECONDS = 60.0
+RECHECKS = 2
 #: DescribeLogStreams pages (50 streams each) per interval, when many jobs' streams are unknown.
 LISTING_PAGES = 20
 #: How long after its timestamp an event may still appear in FilterLogEvents.
@@ -81,13 +82,14 @@ class LogWatch:
 
     :param cursor: How far the output has been shown; the poller moves it.
     :param updates: The trigger's queue; :class:`LogLines` are put on it.
-    :param instances: How many streams to expect (the job's instance count, once known).
+    :param instances: How many streams to expect: the job's instance count, once a Describe
+        gave it (``None``: one, and the job is re-read by prefix now and then).
     """
 
     cursor: LogCursor
     poll_interval: float
     updates: asyncio.Queue[Any]
-    instances: int = 1
+    instances: int | None = None
     #: Everything in the job's streams before this time (ms) has been read.
     settled_ms: int = 0
     #: Loop time of the last direct read (or of joining): the longest-waiting job is read first.
@@ -194,15 +196,18 @@ class LogPoller:
 
         try:
             ready = [w for w in self.watches if w.ready]
-            wanting = [w for w in ready if len(self.streams.get(w.job_name, ())) < w.instances]
+            wanting = [w for w in ready if len(self.streams.get(w.job_name, ())) < (w.instances or 1)]
             wanting.sort(key=lambda w: w.direct_at)
             if len(wanting) > DIRECT_READS:
                 await self._list_streams(wanting)
-                wanting = [w for w in wanting if len(self.streams.get(w.job_name, ())) < w.instances]
+                wanting = [w for w in wanting if len(self.streams.get(w.job_name, ())) < (w.instances or 1)]
             direct = wanting[:DIRECT_READS]
             due = asyncio.get_running_loop().time() - RECHECK_SECONDS
-            known = sorted((w for w in ready if w not in wanting), key=lambda w: w.direct_at)
-            direct += [w for w in known if w.direct_at <= due][: DIRECT_READS - len(direct)]
+            waiting = set(wanting)
+            unsure = sorted(
+                (w for w in ready if w.instances is None and w not in waiting), key=lambda w: w.direct_at
+            )
+            direct += [w for w in unsure if w.direct_at <= due][:RECHECKS]
             grouped = [w for w in ready if w not in direct and self.streams.get(w.job_name)]
             reads = [self._read_direct(w) for w in direct] + [self._read(b) for b in self._batches(grouped)]
             results = await asyncio.gather(*reads, return_exceptions=True)
@@ -256,7 +261,9 @@ class LogPoller:
                 job = stream["logStreamName"].rpartition("/")[0]
                 if job in missing:
                     self.streams.setdefault(job, set()).add(stream["logStreamName"])
-            missing = {w.job_name for w in wanting if len(self.streams.get(w.job_name, ())) < w.instances}
+            missing = {
+                w.job_name for w in wanting if len(self.streams.get(w.job_name, ())) < (w.instances or 1)
+            }
             token = page.get("nextToken")
             if not missing or not token:
                 return

@@ -14,7 +14,9 @@ clients instead of a hook (trigger log lines land in the task's log in Airflow 3
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import weakref
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import leaderboard
@@ -27,6 +29,17 @@ if TYPE_CHECKING:
     from airflow_sm_provider.triggers.log_poller import LogWatch
     from airflow_sm_provider.triggers.poller import Watch
     from airflow_sm_provider.triggers.sagemaker import SageMakerJobTrigger
+
+
+#: Drains in flight at once per event loop: a sweep that sees hundreds of jobs end together
+#: wakes their triggers at once, and preparing that many requests in one pass would stall the loop.
+DRAIN_CONCURRENCY = 4
+_drains: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _drain_slot() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    return _drains.setdefault(loop, asyncio.Semaphore(DRAIN_CONCURRENCY))
 
 
 class Progress:
@@ -121,8 +134,9 @@ class TrainingLogs(Progress):
 
         run = TailRun(self.cursor)
         try:
-            while (request := run.next_request()) is not None:
-                run.feed(await client.filter_log_events(**request))
+            async with _drain_slot():
+                while (request := run.next_request()) is not None:
+                    run.feed(await client.filter_log_events(**request))
         except Exception as err:  # noqa: BLE001 - best effort: the output never fails the task
             how = "transient error" if is_transient(err) else "error"
             self.log.info(
