@@ -50,7 +50,7 @@ def metadata_properties(
     *,
     metrics: dict[str, float],
     hyperparameters: dict[str, str],
-    training_job_name: str,
+    training_job_name: str | None,
     tuning_job_name: str | None,
     best_trial: str | None,
     identity: naming.TaskIdentity,
@@ -58,11 +58,12 @@ def metadata_properties(
 ) -> dict[str, str]:
     """The ``CustomerMetadataProperties`` of a version: metrics, hyperparameters, jobs, DAG run."""
     properties: dict[str, str] = {
-        "training-job": training_job_name,
         "airflow-dag-id": identity.dag_id,
         "airflow-run-id": identity.run_id,
         "airflow-task-id": identity.task_id,
     }
+    if training_job_name:
+        properties["training-job"] = training_job_name
     if tuning_job_name:
         properties["tuning-job"] = tuning_job_name
     if best_trial:

@@ -56,9 +56,16 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
     "model_package_version", "approval_status", "approval_description", "image",
     "model_data_url", "metrics", "customer_metadata", "training_job_name"}``.
 
+    Migrating from the amazon provider: its parameters are accepted as they are
+    (``package_group_name``, ``image_uri``, ``model_url``, ``package_desc``,
+    ``package_group_desc``, ``model_approval``, ``extras``), so a version can also be registered
+    from an image and artifacts without a training job. ``return_value`` is the dict above, not
+    the bare ARN: read ``["model_package_arn"]``.
+
     :param model_package_group_name: The group (created if missing). Templated.
     :param training_job: A Completed training job's name, or the training operator's
-        ``return_value`` (a dict with ``training_job_name``). Templated.
+        ``return_value`` (a dict with ``training_job_name``); optional when ``image_uri`` and
+        ``model_data_url`` are given. Templated.
     :param image_uri: Inference image; defaults to the training job's image. Templated.
     :param model_data_url: Model artifacts; default the training job's. Templated.
     :param content_types: ``SupportedContentTypes``. Templated.
@@ -74,6 +81,8 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
     :param customer_metadata: More ``CustomerMetadataProperties``. Templated.
     :param environment: Container environment (never logged). Templated.
     :param tags: Extra tags. Templated.
+    :param extras: More CreateModelPackage members, over the ones built here (tags are merged,
+        ours win). Templated.
     :param aws_conn_id: Airflow ``aws`` connection id.
     :param region_name: AWS region; the connection's by default.
     """
@@ -96,17 +105,22 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
         "customer_metadata",
         "environment",
         "tags",
+        "extras",
         "aws_conn_id",
         "region_name",
     )
-    template_fields_renderers: ClassVar[dict[str, str]] = {"metrics": "json", "tuning": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {
+        "metrics": "json",
+        "tuning": "json",
+        "extras": "json",
+    }
     ui_color = "#ede4ff"
 
     def __init__(
         self,
         *,
-        model_package_group_name: str,
-        training_job: str | dict[str, Any],
+        model_package_group_name: str | None = None,
+        training_job: str | dict[str, Any] | None = None,
         image_uri: str | None = None,
         model_data_url: str | None = None,
         content_types: list[str] | None = None,
@@ -122,15 +136,34 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
         customer_metadata: dict[str, str] | None = None,
         environment: dict[str, str] | None = None,
         tags: list[dict[str, str]] | None = None,
+        extras: dict[str, Any] | None = None,
         aws_conn_id: str | None = "aws_default",
         region_name: str | None = None,
+        # the amazon provider's names for the same things
+        package_group_name: str | None = None,
+        model_url: str | None = None,
+        package_desc: str | None = None,
+        package_group_desc: str | None = None,
+        model_approval: Any = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.model_package_group_name = model_package_group_name
+        group = model_package_group_name or package_group_name
+        if not group:
+            raise ValueError(
+                "model_package_group_name (or the amazon provider's package_group_name) is required"
+            )
+        self.model_package_group_name = group
         self.training_job = training_job
         self.image_uri = image_uri
-        self.model_data_url = model_data_url
+        self.model_data_url = model_data_url or model_url
+        if training_job is None and not (image_uri and self.model_data_url):
+            raise ValueError("training_job is required unless image_uri and model_data_url are given")
+        if model_approval is not None:  # the amazon provider's ApprovalStatus enum, or its value
+            approval_status = str(getattr(model_approval, "value", model_approval))
+        model_package_description = model_package_description or package_desc or None
+        group_description = group_description or package_group_desc or None
+        self.extras = extras
         self.content_types = content_types if content_types is not None else ["text/csv"]
         self.response_types = response_types if response_types is not None else ["text/csv"]
         self.inference_instance_types = inference_instance_types
@@ -147,19 +180,21 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
         self.aws_conn_id = aws_conn_id
         self.region_name = region_name
 
-    def _training_job_name(self) -> str:
+    def _training_job_name(self) -> str | None:
         job = self.training_job
+        if job is None:
+            return None
         name = job.get("training_job_name") if isinstance(job, dict) else job
         if not name:
             raise ConfigValidationError("training_job", "a training job name, or a training result with one")
         return str(name)
 
-    def build_request(self, identity: naming.TaskIdentity, job: dict[str, Any]) -> dict[str, Any]:
-        """The CreateModelPackage request for the Completed training job ``job``."""
+    def build_request(self, identity: naming.TaskIdentity, job: dict[str, Any] | None) -> dict[str, Any]:
+        """The CreateModelPackage request, for the Completed training job ``job`` if there is one."""
         from airflow_sm_provider.jobs import training_result
 
-        trained = training_result(job)
-        image = self.image_uri or (job.get("AlgorithmSpecification") or {}).get("TrainingImage")
+        trained = training_result(job) if job else {"final_metrics": {}, "model_artifacts": None}
+        image = self.image_uri or ((job or {}).get("AlgorithmSpecification") or {}).get("TrainingImage")
         if not image:
             raise ConfigValidationError("image_uri", "required: the training job has no TrainingImage")
         container: dict[str, Any] = {
@@ -187,13 +222,15 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
             "CustomerMetadataProperties": model_registry.metadata_properties(
                 metrics=metrics,
                 hyperparameters=hyperparameters,
-                training_job_name=trained["training_job_name"],
+                training_job_name=trained.get("training_job_name"),
                 tuning_job_name=tuning.get("tuning_job_name"),
                 best_trial=best.get("name"),
                 identity=identity,
                 extra=self.customer_metadata,
             ),
-            "Tags": naming.merge_tags(self.tags, identity.tags()),
+            "Tags": naming.merge_tags(
+                [*(self.tags or []), *(self.extras or {}).get("Tags", [])], identity.tags()
+            ),
         }
         if self.model_package_description:
             request["ModelPackageDescription"] = self.model_package_description
@@ -203,6 +240,7 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
                     "Statistics": {"ContentType": "application/json", "S3Uri": self.evaluation_report_uri}
                 }
             }
+        request.update({key: value for key, value in (self.extras or {}).items() if key != "Tags"})
         return request
 
     def execute(self, context: Context) -> dict[str, Any]:
@@ -215,13 +253,13 @@ class SageMakerRegisterModelVersionOperator(SageMakerHookMixin, BaseOperator):
         name = self._training_job_name()
         group = self.model_package_group_name
         self.log.info(
-            "Registering training job %s in model package group %s via %s",
-            name,
+            "Registering %s in model package group %s via %s",
+            f"training job {name}" if name else self.model_data_url,
             group,
             self.hook.describe_target(),
         )
-        job = self.hook.describe_training_job(name)
-        if job["TrainingJobStatus"] != "Completed":
+        job = self.hook.describe_training_job(name) if name else None
+        if job is not None and job["TrainingJobStatus"] != "Completed":
             raise SageMakerProviderError(
                 f"Training job {name} is {job['TrainingJobStatus']}; "
                 "only a Completed job's model can be registered"

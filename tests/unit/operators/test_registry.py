@@ -227,3 +227,67 @@ def test_update_approval_accepts_only_approved_or_rejected():
     )
     with pytest.raises(ConfigValidationError, match="'Approved' or 'Rejected'"):
         operator.execute(context())
+
+
+def test_the_amazon_providers_parameters_register_without_a_training_job(sagemaker_stub):
+    from airflow.providers.amazon.aws.operators.sagemaker import ApprovalStatus
+
+    operator = SageMakerRegisterModelVersionOperator(
+        task_id="register",
+        image_uri="123.dkr.ecr.us-east-1.amazonaws.com/infer:1",
+        model_url="s3://bucket/model.tar.gz",
+        package_group_name="churn",
+        package_desc="weekly",
+        package_group_desc="churn models",
+        model_approval=ApprovalStatus.APPROVED,
+        extras={"Domain": "MACHINE_LEARNING", "Tags": [{"Key": "team", "Value": "ml"}]},
+    )
+    sagemaker_stub.add_client_error(
+        "describe_model_package_group",
+        service_error_code="ValidationException",
+        service_message="does not exist",
+    )
+    sagemaker_stub.add_response(
+        "create_model_package_group",
+        {"ModelPackageGroupArn": GROUP_ARN},
+        {"ModelPackageGroupName": "churn", "ModelPackageGroupDescription": "churn models"},
+    )
+    sagemaker_stub.add_response("list_model_packages", {"ModelPackageSummaryList": []})
+    sagemaker_stub.add_response(
+        "create_model_package",
+        {"ModelPackageArn": package_arn(1)},
+        {
+            "ModelPackageGroupName": "churn",
+            "ModelPackageDescription": "weekly",
+            "InferenceSpecification": {
+                "Containers": [
+                    {
+                        "Image": "123.dkr.ecr.us-east-1.amazonaws.com/infer:1",
+                        "ModelDataUrl": "s3://bucket/model.tar.gz",
+                    }
+                ],
+                "SupportedContentTypes": ["text/csv"],
+                "SupportedResponseMIMETypes": ["text/csv"],
+            },
+            "ModelApprovalStatus": "Approved",
+            "CustomerMetadataProperties": {
+                "airflow-dag-id": "retrain",
+                "airflow-run-id": "scheduled__2026-11-22T00:00:00+00:00",
+                "airflow-task-id": "register",
+            },
+            "Domain": "MACHINE_LEARNING",
+            "Tags": [{"Key": "team", "Value": "ml"}, *identity_tags()],
+        },
+    )
+    sagemaker_stub.add_response("describe_model_package", model_package_description(1, "Approved"))
+    result = operator.execute(context(FakeTI(task_id="register")))
+    sagemaker_stub.assert_no_pending_responses()  # no training job was described
+    assert result["model_package_arn"] == package_arn(1)
+    assert result["training_job_name"] is None
+
+
+def test_a_group_and_a_model_are_required():
+    with pytest.raises(ValueError, match="package_group_name"):
+        SageMakerRegisterModelVersionOperator(task_id="r", training_job="t")
+    with pytest.raises(ValueError, match="training_job is required"):
+        SageMakerRegisterModelVersionOperator(task_id="r", model_package_group_name="g", image_uri="i")
