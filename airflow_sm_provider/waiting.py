@@ -149,8 +149,11 @@ def defer(
     With ``print_log`` the trigger shows the job's progress in the task log as the blocking wait
     does (training output from ``log_since_ms``, ``None`` meaning from the start; finished trials).
     """
+    from airflow_sm_provider.compat import deferred_kill_warning
     from airflow_sm_provider.triggers.sagemaker import trigger_for
 
+    if stop_job_on_kill and (warning := deferred_kill_warning(kind.label, name)):
+        task.log.warning("%s", warning)
     trigger = trigger_for(kind)(
         job_name=name,
         aws_conn_id=aws_conn_id,

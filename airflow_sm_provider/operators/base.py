@@ -14,12 +14,8 @@ from airflow.configuration import conf
 from airflow.providers.common.compat.sdk import AirflowTaskTimeout
 from airflow.sdk import BaseOperator
 
-try:  # where the task runner raises it from: airflow.sdk from 3.2, airflow.exceptions before
-    from airflow.sdk.exceptions import TaskDeferralTimeout
-except ImportError:  # pragma: no cover - Airflow < 3.2
-    from airflow.exceptions import TaskDeferralTimeout  # type: ignore[no-redef,attr-defined]
-
 from airflow_sm_provider import naming, results, waiting
+from airflow_sm_provider.compat import TaskDeferralTimeout
 from airflow_sm_provider.exceptions import JobNameConflictError, JobTimeoutError
 from airflow_sm_provider.hooks.mixin import SageMakerHookMixin
 from airflow_sm_provider.jobs import JobKind, Outcome, classify

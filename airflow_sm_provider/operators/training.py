@@ -61,7 +61,10 @@ class SageMakerTrainingOperator(SageMakerJobOperator):
     :param xcom_format: ``"default"`` (the contract in the README) or ``"amazon"`` (the amazon
         provider's ``{"Training": <DescribeTrainingJob>}`` / ``{"Tuning": ...}``, datetimes as ISO
         8601 strings), for DAGs migrating from it. Side keys are pushed either way.
-    :param stop_job_on_kill: Stop the job when the task is killed (worker or triggerer).
+    :param stop_job_on_kill: Stop the job when the task is killed, and when it times out with no
+        retry to come. On the worker always; while deferred, only on Airflow 3.3+ (the first with
+        ``BaseTrigger.on_kill``): on 3.0-3.2 killing a deferred task leaves the job running (the
+        task log says so when it defers), and a re-run reattaches to it.
     :param deferrable: Wait in the triggerer instead of holding a worker slot.
     :param fail_on_missing_metrics: Fail the task when a MetricDefinition never matched (by
         default each one is a WARNING naming it, its regex and the closest log line).

@@ -82,7 +82,8 @@ class SageMakerJobTrigger(BaseTrigger):
     :param timeout_name: The task parameter that set ``timeout_at`` (``max_ingestion_time`` for
         operators, ``timeout`` for sensors), named in the timeout message.
     :param timeout_seconds: That parameter's value, for the message.
-    :param stop_job_on_kill: Stop the job when a user kills the deferred task.
+    :param stop_job_on_kill: Stop the job when a user kills the deferred task (the triggerer calls
+        ``on_kill`` from Airflow 3.3; earlier versions never call it).
     :param print_log: Show the job's progress in the task log (training output, finished trials).
     :param log_since_ms: Show training output from this time (ms since the epoch); ``None`` from
         the start.

@@ -51,3 +51,47 @@ def sagemaker_stub():
     ):
         stubber.logs = logs
         yield stubber
+
+
+class RecordingLog:
+    """A logger that keeps ``(level, message)``: assertions that hold whatever Airflow's log format."""
+
+    def __init__(self):
+        self.records: list[tuple[str, str]] = []
+
+    def _keep(self, level, message, *args, **kwargs):
+        self.records.append((level, message % args if args else str(message)))
+
+    def debug(self, message, *args, **kwargs):
+        self._keep("debug", message, *args)
+
+    def info(self, message, *args, **kwargs):
+        self._keep("info", message, *args)
+
+    def warning(self, message, *args, **kwargs):
+        self._keep("warning", message, *args)
+
+    def error(self, message, *args, **kwargs):
+        self._keep("error", message, *args)
+
+    def exception(self, message, *args, **kwargs):
+        self._keep("error", message, *args)
+
+    def messages(self, level=None):
+        return [message for lvl, message in self.records if level in (None, lvl)]
+
+
+@pytest.fixture
+def task_log():
+    """What operators, sensors and hooks of this provider log, as records (``.messages(level)``)."""
+    from airflow.sdk.definitions._internal.logging_mixin import LoggingMixin
+
+    log = RecordingLog()
+    # the property every operator (GenericDAGNode) and hook (LoggingMixin) reads its logger from
+    from airflow.sdk._shared.dagnode.node import GenericDAGNode
+
+    with (
+        mock.patch.object(GenericDAGNode, "log", new_callable=mock.PropertyMock, return_value=log),
+        mock.patch.object(LoggingMixin, "log", new_callable=mock.PropertyMock, return_value=log),
+    ):
+        yield log

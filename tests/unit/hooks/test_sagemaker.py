@@ -79,7 +79,7 @@ def test_a_mistyped_connection_fails_naming_it_instead_of_using_the_machines_cre
         SageMakerHook(aws_conn_id="aws_prod_typo").describe_target()
 
 
-def test_a_missing_aws_default_falls_back_to_the_default_chain_and_says_so(monkeypatch, capsys):
+def test_a_missing_aws_default_falls_back_to_the_default_chain_and_says_so(monkeypatch, task_log):
     monkeypatch.delenv("AIRFLOW_CONN_AWS_DEFAULT", raising=False)
     monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-central-1")
     target = SageMakerHook(aws_conn_id="aws_default").describe_target()
@@ -87,9 +87,9 @@ def test_a_missing_aws_default_falls_back_to_the_default_chain_and_says_so(monke
         "connection 'aws_default', region eu-central-1, "
         "endpoint https://api.sagemaker.eu-central-1.amazonaws.com (AWS)"
     )
-    said = [line for line in capsys.readouterr().out.splitlines() if "default credential chain" in line]
-    assert len(said) == 1 and "[info" in said[0]
-    assert "Unable to find AWS Connection" not in capsys.readouterr().out
+    said = [m for m in task_log.messages("info") if "default credential chain" in m]
+    assert len(said) == 1
+    assert not [m for m in task_log.messages() if "Unable to find AWS Connection" in m]
 
 
 def test_a_connection_without_a_region_fails_before_any_call(monkeypatch):

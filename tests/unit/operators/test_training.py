@@ -372,7 +372,7 @@ def test_hyperparameters_argument_merges_over_config_stringified_without_mutatin
 
 
 def test_deferrable_defers_to_the_training_trigger_with_no_hidden_timeout(sagemaker_stub):
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow.providers.common.compat.sdk import TaskDeferred
 
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
@@ -535,7 +535,7 @@ def test_a_missing_connection_fails_before_validation_or_any_api_call(sagemaker_
     # the Stubber has no responses queued: any call would have raised a different error
 
 
-def test_the_first_log_line_says_where_the_job_goes(sagemaker_stub, capsys):
+def test_the_first_log_line_says_where_the_job_goes(sagemaker_stub, task_log):
     name = base_name()
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": []}, list_params(name))
     sagemaker_stub.add_response("create_training_job", {"TrainingJobArn": "arn:x"}, ANY_CREATE)
@@ -543,8 +543,10 @@ def test_the_first_log_line_says_where_the_job_goes(sagemaker_stub, capsys):
         "describe_training_job", training_description(name, "Completed"), {"TrainingJobName": name}
     )
     operator().execute(context())
-    ours = [line for line in capsys.readouterr().out.splitlines() if "airflow_sm_provider.operators" in line]
-    assert "SageMaker training job via connection 'aws_default', region us-east-1, endpoint " in ours[1]
+    ours = [m for m in task_log.messages() if "cannot be called outside of the Task Runner" not in m]
+    assert ours[0].startswith(
+        "SageMaker training job via connection 'aws_default', region us-east-1, endpoint "
+    )
 
 
 def completed_without_accuracy(name):
@@ -561,7 +563,7 @@ def completed_without_accuracy(name):
 
 @pytest.mark.parametrize("fail", [False, True])
 def test_a_completed_job_with_a_metric_that_never_matched_warns_or_fails(
-    sagemaker_stub, mocker, capsys, fail
+    sagemaker_stub, mocker, task_log, fail
 ):
     from airflow_sm_provider.exceptions import MissingMetricsError
     from airflow_sm_provider.hooks.sagemaker import SageMakerHook
@@ -580,8 +582,7 @@ def test_a_completed_job_with_a_metric_that_never_matched_warns_or_fails(
             operator(fail_on_missing_metrics=True).execute(context())
     else:
         assert operator().execute(context())["status"] == "Completed"
-        out = capsys.readouterr().out.splitlines()
-        warnings = [line for line in out if "[warning" in line and "loc=metrics.py" in line]
+        warnings = [m for m in task_log.messages("warning") if "was never reported" in m]
         assert len(warnings) == 1
         assert (
             "'validation:accuracy'" in warnings[0]
@@ -639,7 +640,7 @@ def test_an_outage_longer_than_ten_minutes_fails_saying_it_was_throttled_and_for
         operator(check_interval=30).execute(context())
 
 
-def test_the_training_scripts_output_is_in_the_task_log_while_the_job_runs(sagemaker_stub, capsys):
+def test_the_training_scripts_output_is_in_the_task_log_while_the_job_runs(sagemaker_stub, task_log):
     name = base_name()
     start_and_keep_running(sagemaker_stub, name, polls=2)  # the Describe after create, one poll
     sagemaker_stub.add_response(
@@ -666,9 +667,8 @@ def test_the_training_scripts_output_is_in_the_task_log_while_the_job_runs(sagem
     )
     sagemaker_stub.logs.filter_log_events = lambda **kwargs: next(answers)
     operator().execute(context())
-    out = capsys.readouterr().out
-    assert out.count("[algo-1] epoch 1") == 1 and out.count("[algo-1] done") == 1
-    assert out.index("[algo-1] epoch 1") < out.index("[algo-1] done")
+    lines = [m for m in task_log.messages("info") if m.startswith("[algo-1]")]
+    assert lines == ["[algo-1] epoch 1", "[algo-1] done"]
 
 
 def test_print_log_false_reads_no_output(sagemaker_stub):
@@ -681,7 +681,7 @@ def test_print_log_false_reads_no_output(sagemaker_stub):
     assert sagemaker_stub.logs.calls == []
 
 
-def test_a_reattached_running_job_shows_its_output_from_now_on(sagemaker_stub, capsys):
+def test_a_reattached_running_job_shows_its_output_from_now_on(sagemaker_stub, task_log):
     name = base_name()
     running = summary(training_description(name))
     sagemaker_stub.add_response("list_training_jobs", {"TrainingJobSummaries": [running]}, list_params(name))
@@ -693,4 +693,4 @@ def test_a_reattached_running_job_shows_its_output_from_now_on(sagemaker_stub, c
     )
     operator().execute(context())
     assert sagemaker_stub.logs.calls[0]["startTime"] > 1_700_000_000_000  # now, not the start
-    assert "from now on" in capsys.readouterr().out
+    assert any("from now on" in m for m in task_log.messages("info"))

@@ -74,7 +74,7 @@ def test_tuning_poke_pushes_tuned_hyperparameters(sagemaker_stub):
 def test_deferrable_sensor_pokes_once_then_defers_to_the_same_trigger(
     sagemaker_stub, sensor_class, trigger_class, describe, method
 ):
-    from airflow.sdk.exceptions import TaskDeferred
+    from airflow.providers.common.compat.sdk import TaskDeferred
 
     sensor = sensor_class(
         task_id="wait", job_name="j", deferrable=True, poke_interval=20, timeout=600, print_log=False
