@@ -17,6 +17,14 @@ import pytest
 
 from tests.chaos.chaoslib import COLUMNS, REPORT_ENV
 
+# Under scripts/run_chaos.sh, each xdist worker gets a metadata DB of its own (tests/conftest.py
+# gives it its own AIRFLOW_HOME, but the controller's database URL is inherited): two dag.test()
+# runs, or two `airflow db migrate`, must not share one SQLite file.
+if os.environ.get(REPORT_ENV) and os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get("AIRFLOW_HOME"):
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = (
+        f"sqlite:///{Path(os.environ['AIRFLOW_HOME']) / 'airflow.db'}"
+    )
+
 # dag.test() looks its DAG up in the configured bundles: the suite's DAGs are a bundle of their
 # own (tests/conftest.py set the list before Airflow read its configuration; so does this).
 _BUNDLES = "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"
@@ -52,9 +60,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def airflow_db():
     """Migrate the session's metadata DB (SQLite under the test AIRFLOW_HOME) once."""
-    subprocess.run(
-        [sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True, timeout=300
+    done = subprocess.run(
+        [sys.executable, "-m", "airflow", "db", "migrate"], capture_output=True, text=True, timeout=300
     )
+    assert done.returncode == 0, done.stderr[-3000:]
 
 
 def table(directory: Path) -> str:

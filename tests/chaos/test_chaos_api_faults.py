@@ -25,7 +25,7 @@ def test_transient_faults_fail_no_task_and_lose_or_duplicate_no_job(
     airflow_db, tmp_path: Path, monkeypatch, capfd, mode: str, seed: int
 ):
     counts = Counts(f"api-faults-{mode}")
-    proxy = FaultProxy(rate=0.3, seed=seed).start()
+    proxy = FaultProxy(rate=0.5, seed=seed).start()
     home = tmp_path / "sm-home"
     try:
         with LocalServer(
