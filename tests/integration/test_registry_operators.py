@@ -76,6 +76,40 @@ def test_a_rerun_registers_no_second_version_and_the_next_run_is_gated(airflow_d
     assert xcom(next_run, "register")["model_package_version"] == 2
 
 
+def test_a_deferred_sensor_resumes_when_someone_approves_in_the_registry(
+    airflow_db, aws_default, sm_client, monkeypatch
+):
+    from airflow_sm_provider.triggers import SageMakerModelApprovalTrigger as Trigger
+
+    watched = []
+    original_run = Trigger.run
+
+    async def approve_once_watched(self):
+        # the trigger exists only once the sensor has poked (pending) and deferred: approve now,
+        # as someone would in SageMaker Studio, and let the trigger find out
+        watched.append(self.job_name)
+        await asyncio.to_thread(
+            sm_client.update_model_package,
+            ModelPackageArn=self.job_name,
+            ModelApprovalStatus="Approved",
+            ApprovalDescription="Approved by carol in Studio",
+        )
+        async for event in original_run(self):
+            yield event
+
+    monkeypatch.setattr(Trigger, "run", approve_once_watched)
+    when = pendulum.datetime(2026, 10, 26, tz="UTC")
+    run = load_dag("sm_test_registry_pending").test(run_after=when, logical_date=when)
+
+    assert run.state == "success"
+    waited = xcom(run, "wait_for_approval")
+    assert watched == [xcom(run, "register")["model_package_arn"]]
+    assert (waited["approval_status"], waited["approval_description"]) == (
+        "Approved",
+        "Approved by carol in Studio",
+    )
+
+
 def pending_version(sm_client, group="sm-test-sensor"):
     sm_client.create_model_package_group(ModelPackageGroupName=group)
     return sm_client.create_model_package(

@@ -82,6 +82,27 @@ def build(mode: str) -> DAG:
     return dag
 
 
+def build_pending() -> DAG:
+    """Register, then wait (deferred) for someone else to approve in the registry."""
+    with DAG("sm_test_registry_pending", schedule=None, catchup=False, tags=["test"]) as dag:
+        train = SageMakerTrainingOperator(
+            task_id="train", config=TRAINING, hyperparameters={"x": "2.5", "lr": "0.01"}, check_interval=1
+        )
+        register = SageMakerRegisterModelVersionOperator(
+            task_id="register", model_package_group_name=GROUP, training_job=train.output
+        )
+        wait = SageMakerModelApprovalSensor(
+            task_id="wait_for_approval",
+            model_package_arn=f"{{{{ {REGISTERED}['model_package_arn'] }}}}",
+            deferrable=True,
+            poke_interval=1,
+            timeout=120,
+        )
+        train >> register >> wait
+    return dag
+
+
 poke_dag = build("poke")
 reschedule_dag = build("reschedule")
 deferrable_dag = build("deferrable")
+pending_dag = build_pending()
