@@ -10,7 +10,7 @@ import copy
 from airflow.sdk import DAG
 
 from airflow_sm_provider.operators import SageMakerTrainingOperator, SageMakerTuningOperator
-from tests.integration.dags.sm_test_tune_then_train import TRAINING, TUNING
+from tests.integration.dags.sm_test_configs import TRAINING, TUNING
 
 CHANNEL = {
     "ChannelName": "train",
