@@ -43,6 +43,16 @@ def route(mode: str, hitl: bool) -> str:
     return PERSON_TASK if mode == "person" and hitl else REGISTRY_TASK
 
 
+def _wait_at_most(operator: type, limit: timedelta) -> dict[str, timedelta]:
+    """How long a person may take: ``response_timeout`` where the standard provider has it
+    (newer than the one Airflow 3.1 ships), else the task's ``execution_timeout``."""
+    import inspect
+
+    if "response_timeout" in inspect.signature(operator.__init__).parameters:
+        return {"response_timeout": limit}
+    return {"execution_timeout": limit}
+
+
 def person_tasks(aws_conn_id: str) -> tuple[Any, Any]:
     """``ask_a_person`` (HITL, Approve / Reject) and ``record_decision`` (writes it to the registry)."""
     from airflow.providers.standard.operators.hitl import HITLOperator
@@ -56,7 +66,7 @@ def person_tasks(aws_conn_id: str) -> tuple[Any, Any]:
         body=f"Champion / challenger:\n\n```\n{{{{ {GATE}['table'] }}}}\n```\n\n"
         f"Model package: `{{{{ {REGISTER}['model_package_arn'] }}}}`",
         options=["Approve", "Reject"],
-        response_timeout=timedelta(days=7),
+        **_wait_at_most(HITLOperator, timedelta(days=7)),
     )
     record = SageMakerUpdateModelApprovalOperator(
         task_id="record_decision",
