@@ -47,6 +47,7 @@ bench: setup
 	$(PY) bench/local_overhead.py
 	$(PY) bench/import_cost.py
 	$(PY) bench/triggerer_scale.py
+	$(PY) bench/log_streaming.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .demo .pytest_cache
