@@ -104,6 +104,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         super().setup()
         self.connection.settimeout(limits.IDLE_TIMEOUT)  # idle or stalled: closed, not held forever
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            # the client went away before the answer was written: nothing to answer, nothing broken
+            self.close_connection = True
+
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("%s " + format, self.address_string(), *args)
 
