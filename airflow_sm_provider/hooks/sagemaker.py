@@ -149,6 +149,35 @@ class SageMakerHook(AwsBaseHook):
                 return trials
             token = {"NextToken": response["NextToken"]}
 
+    def training_log_tail(self, job_name: str, lines: int) -> list[str] | None:
+        """The last ``lines`` lines of a training job's output, every instance merged in time order.
+
+        One DescribeLogStreams and one GetLogEvents (newest first) per instance stream; ``None``
+        when the log cannot be read. Lines are prefixed with their instance (``[algo-1] ...``).
+        """
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from airflow_sm_provider.logtail import LOG_GROUP, LogCursor
+
+        logs = self.logs_client()
+        cursor = LogCursor(job_name)
+        events: list[dict[str, Any]] = []
+        try:
+            streams = logs.describe_log_streams(logGroupName=LOG_GROUP, logStreamNamePrefix=f"{job_name}/")
+            for stream in streams.get("logStreams", []):
+                page = logs.get_log_events(
+                    logGroupName=LOG_GROUP,
+                    logStreamName=stream["logStreamName"],
+                    startFromHead=False,
+                    limit=lines,
+                )
+                events += [{**e, "logStreamName": stream["logStreamName"]} for e in page.get("events", [])]
+        except (BotoCoreError, ClientError) as err:
+            self.log.info("Could not read the log of training job %s: %s", job_name, err)
+            return None
+        events.sort(key=lambda e: (e.get("timestamp", 0), e.get("ingestionTime", 0)))
+        return [cursor.line(event) for event in events[-lines:]]
+
     def logs_client(self) -> Any:
         """A CloudWatch Logs client for the same connection (its own endpoint_url, if configured)."""
         from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook

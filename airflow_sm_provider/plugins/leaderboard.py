@@ -101,8 +101,6 @@ class TrainingSummary:
     metrics: list[tuple[str, float]]
     #: The last lines of its log; ``None`` when the log could not be read (or may not be shown).
     log_tail: list[str] | None
-    #: The log was read only up to a limit: ``log_tail`` ends there, not at the log's end.
-    log_cut: bool = False
 
 
 def is_sort_key(key: str, hyperparameter_names: list[str]) -> bool:
@@ -139,9 +137,7 @@ def leaderboard_of(description: dict[str, Any], summaries: list[dict[str, Any]])
     )
 
 
-def training_summary_of(
-    description: dict[str, Any], log_lines: list[str] | None, *, log_cut: bool = False
-) -> TrainingSummary:
+def training_summary_of(description: dict[str, Any], log_lines: list[str] | None) -> TrainingSummary:
     """The summary of a DescribeTrainingJob response (and the tail of its log, if read)."""
     return TrainingSummary(
         job_name=description[TRAINING.name_key],
@@ -156,7 +152,6 @@ def training_summary_of(
             for item in description.get("FinalMetricDataList") or []
         ],
         log_tail=log_lines,
-        log_cut=log_cut,
     )
 
 

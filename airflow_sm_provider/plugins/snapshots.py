@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 
 RUNNING_TTL = 5.0
 FINISHED_TTL = 300.0
-#: Lines of a training job's log shown, read from at most :data:`LOG_READ_LIMIT` lines.
+#: Lines shown from the end of a training job's log.
 LOG_TAIL_LINES = 60
-LOG_READ_LIMIT = 5000
 
 
 @dataclass(frozen=True)
@@ -61,11 +60,8 @@ def _load_tuning(hook: SageMakerHook, name: str) -> Any:
 
 def _load_training(hook: SageMakerHook, name: str) -> Any:
     description = hook.describe(TRAINING, name)
-    # The hook reads a log from its start; past the limit the page says where its lines end.
-    lines = hook.training_log_lines(name, LOG_READ_LIMIT)
-    if lines is None:
-        return training_summary_of(description, None)
-    return training_summary_of(description, lines[-LOG_TAIL_LINES:], log_cut=len(lines) >= LOG_READ_LIMIT)
+    # the end of the log, whatever its length: a few calls, not a read from the start
+    return training_summary_of(description, hook.training_log_tail(name, LOG_TAIL_LINES))
 
 
 #: The kinds with a view, by ``JobKind.name``; any other kind's page says there is none.

@@ -13,7 +13,6 @@ from airflow_sm_provider.plugins.leaderboard import Leaderboard
 from airflow_sm_provider.plugins.lookup import job_of
 from airflow_sm_provider.plugins.render import chart, columns, render
 from airflow_sm_provider.plugins.snapshots import (
-    LOG_READ_LIMIT,
     LOG_TAIL_LINES,
     JobRef,
     Snapshot,
@@ -69,7 +68,6 @@ def task_page(
         job=data,
         show_log=show_log,
         log_lines=LOG_TAIL_LINES,
-        log_read_limit=LOG_READ_LIMIT,
     )
 
 

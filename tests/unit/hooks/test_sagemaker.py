@@ -134,3 +134,28 @@ def test_training_log_lines_pages_through_filter_log_events_and_is_none_when_unr
         assert hook.training_log_lines("job", 3) == ["a", "b", "c"]
         stub.add_client_error("filter_log_events", "AccessDeniedException", http_status_code=403)
         assert hook.training_log_lines("job", 3) is None
+
+
+def test_training_log_tail_is_the_end_of_every_instances_output_in_time_order(monkeypatch, mocker):
+    import boto3
+    from airflow.providers.amazon.aws.hooks.logs import AwsLogsHook
+    from botocore.stub import Stubber
+
+    hook = connection(monkeypatch)
+    logs = boto3.client("logs", region_name="eu-west-1", aws_access_key_id="a", aws_secret_access_key="b")
+    mocker.patch.object(AwsLogsHook, "conn", new_callable=mocker.PropertyMock, return_value=logs)
+    group = "/aws/sagemaker/TrainingJobs"
+    streams = [{"logStreamName": "job/algo-1-1"}, {"logStreamName": "job/algo-2-1"}]
+    with Stubber(logs) as stub:
+        stub.add_response(
+            "describe_log_streams",
+            {"logStreams": streams},
+            {"logGroupName": group, "logStreamNamePrefix": "job/"},
+        )
+        for stream, stamps in (("job/algo-1-1", (1, 4)), ("job/algo-2-1", (2, 3))):
+            stub.add_response(
+                "get_log_events",
+                {"events": [{"timestamp": t, "message": f"t{t}", "ingestionTime": t} for t in stamps]},
+                {"logGroupName": group, "logStreamName": stream, "startFromHead": False, "limit": 3},
+            )
+        assert hook.training_log_tail("job", 3) == ["[algo-2] t2", "[algo-2] t3", "[algo-1] t4"]

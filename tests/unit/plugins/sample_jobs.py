@@ -84,6 +84,6 @@ class FakeHook:
         self.calls.append(f"list_trials {name}")
         return trials()
 
-    def training_log_lines(self, name, limit):
-        self.calls.append(f"training_log_lines {name}")
-        return self.log[:limit]
+    def training_log_tail(self, name, lines):
+        self.calls.append(f"training_log_tail {name}")
+        return self.log[-lines:]
