@@ -10,8 +10,9 @@ Two services are used: ``sagemaker`` (status polling, trial listings, stopping) 
 (training output, :mod:`airflow_sm_provider.triggers.log_poller`). Both clients of a (loop,
 connection, region) come from one session (one credential resolution, one role assumption);
 the logs endpoint is resolved for service ``logs`` as ``AwsBaseHook`` does (the connection's
-``service_config.logs.endpoint_url``, then its ``endpoint_url``, then botocore's
-``AWS_ENDPOINT_URL_LOGS``).
+``service_config.logs.endpoint_url``, then its ``endpoint_url``, then botocore's own
+configuration: ``AWS_ENDPOINT_URL_CLOUDWATCH_LOGS``, ``AWS_ENDPOINT_URL``), so the blocking
+wait's ``AwsLogsHook`` and the triggers read the same endpoint.
 
 Three things keep the event loop responsive and the client correct:
 
