@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from unittest import mock
 
@@ -81,17 +82,22 @@ class RecordingLog:
         return [message for lvl, message in self.records if level in (None, lvl)]
 
 
+def _log_property_owner(cls):
+    """The class whose ``log`` property ``cls`` inherits (it moved between Airflow minors)."""
+    return next(klass for klass in cls.__mro__ if isinstance(vars(klass).get("log"), property))
+
+
 @pytest.fixture
 def task_log():
     """What operators, sensors and hooks of this provider log, as records (``.messages(level)``)."""
-    from airflow.sdk.definitions._internal.logging_mixin import LoggingMixin
+    from airflow_sm_provider.hooks.sagemaker import SageMakerHook
+    from airflow_sm_provider.operators import SageMakerTrainingOperator
 
     log = RecordingLog()
-    # the property every operator (GenericDAGNode) and hook (LoggingMixin) reads its logger from
-    from airflow.sdk._shared.dagnode.node import GenericDAGNode
-
-    with (
-        mock.patch.object(GenericDAGNode, "log", new_callable=mock.PropertyMock, return_value=log),
-        mock.patch.object(LoggingMixin, "log", new_callable=mock.PropertyMock, return_value=log),
-    ):
+    owners = {_log_property_owner(SageMakerTrainingOperator), _log_property_owner(SageMakerHook)}
+    with contextlib.ExitStack() as stack:
+        for owner in owners:
+            stack.enter_context(
+                mock.patch.object(owner, "log", new_callable=mock.PropertyMock, return_value=log)
+            )
         yield log
