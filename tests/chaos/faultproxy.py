@@ -10,7 +10,8 @@ backend is told to accept) or answered with a fault instead:
   learns the outcome. Every ``Create*`` call's first attempt is lost this way.
 
 Faults are drawn from a seeded RNG at ``rate``, never more than ``max_streak`` in a row for one
-operation, so a run's length stays bounded while every kind of fault is exercised.
+operation, so a run's length stays bounded while every kind of fault is exercised. An *outage*
+(``outage(seconds)``) throttles every request, Create or not, until it is over.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import random
 import socket
 import struct
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -43,6 +45,7 @@ class FaultProxy:
         self.requests = 0
         self.streaks: Counter[str] = Counter()
         self.lost_creates: set[str] = set()
+        self.outage_until = 0.0
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.proxy = self
         self._thread: threading.Thread | None = None
@@ -70,10 +73,18 @@ class FaultProxy:
         self._server.shutdown()
         self._server.server_close()
 
+    def outage(self, seconds: float) -> None:
+        """Throttle every request for the next ``seconds``."""
+        with self.lock:
+            self.outage_until = time.monotonic() + seconds
+
     def decide(self, target: str, body: bytes) -> str | None:
         operation = target.rsplit(".", 1)[-1]
         with self.lock:
             self.requests += 1
+            if time.monotonic() < self.outage_until:
+                self.faults["throttle"] += 1
+                return "throttle"
             if operation.startswith("Create"):
                 key = f"{operation}:{_name(body)}"
                 if key not in self.lost_creates:  # the first attempt of each create is lost

@@ -20,12 +20,18 @@ pytestmark = pytest.mark.chaos
 WHEN = pendulum.datetime(2026, 11, 1, tz="UTC")
 
 
-@pytest.mark.parametrize(("mode", "seed"), [("blocking", 3), ("deferred", 5)])
+@pytest.mark.parametrize(
+    ("mode", "seed", "outage"),
+    [("blocking", 3, 0), ("deferred", 5, 0), ("blocking", 7, 45)],
+    ids=["blocking", "deferred", "blocking-45s-outage-at-start"],
+)
 def test_transient_faults_fail_no_task_and_lose_or_duplicate_no_job(
-    airflow_db, tmp_path: Path, monkeypatch, capfd, mode: str, seed: int
+    airflow_db, tmp_path: Path, monkeypatch, capfd, mode: str, seed: int, outage: float
 ):
-    counts = Counts(f"api-faults-{mode}")
+    counts = Counts(f"api-faults-{mode}" + (f"-{outage:g}s-outage" if outage else ""))
     proxy = FaultProxy(rate=0.5, seed=seed).start()
+    if outage:  # every call throttled from the first one on (find-or-create rides it out)
+        proxy.outage(outage)
     home = tmp_path / "sm-home"
     try:
         with LocalServer(
