@@ -317,7 +317,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
             # a job this try did not start: its earlier output is not repeated (it is in CloudWatch
             # Logs, one click away through the Training Logs link)
             since_ms = int(time.time() * 1000)
-            if not after_trigger:
+            if not after_trigger and self.kind.has_log_streams:
                 self.log.info("Showing the output of %s %s from now on", self.kind.label, name)
         return self.kind.reporter(self.hook, name, self.log, since_ms, after_trigger)
 
