@@ -17,7 +17,8 @@ pytestmark = pytest.mark.integration
 GROUP = "sagemaker-retraining"
 
 
-def asset_events(uri: str) -> list[dict]:
+def asset_events(uri: str, *runs) -> list[dict]:
+    """The asset's events emitted by these DAG runs (the metadata DB is shared by other tests)."""
     from airflow.models.asset import AssetEvent, AssetModel
     from airflow.utils.session import create_session
     from sqlalchemy import select
@@ -27,6 +28,7 @@ def asset_events(uri: str) -> list[dict]:
             select(AssetEvent)
             .join(AssetModel, AssetEvent.asset_id == AssetModel.id)
             .where(AssetModel.uri == uri)
+            .where(AssetEvent.source_run_id.in_([run.run_id for run in runs]))
         ).all()
         return [dict(row.extra) for row in rows]
 
@@ -60,11 +62,11 @@ def test_two_runs_the_second_gated_against_the_first_approved_champion(
     tuned = xcom(first, "tune", "tuned_hyperparameters")
     assert {k: metadata[f"hyperparameter:{k}"] for k in tuned} == tuned
     assert version["ModelMetrics"]["ModelQuality"]["Statistics"]["S3Uri"] == evaluated["report_uri"]
-    (final_model,) = asset_events(xcom(first, "train_final")["model_artifacts"])  # through the alias
+    (final_model,) = asset_events(xcom(first, "train_final")["model_artifacts"], first)  # through the alias
     assert final_model["metrics"] == evaluated["metrics"]
     assert final_model["tuned_hyperparameters"] == xcom(first, "tune", "tuned_hyperparameters")
     assert final_model["evaluation_report_uri"] == evaluated["report_uri"]
-    (announced,) = asset_events(APPROVED_MODEL.uri)
+    (announced,) = asset_events(APPROVED_MODEL.uri, first)
     assert announced["model_package_arn"] == registered["model_package_arn"]
     assert announced["approval_status"] == "Approved"
     assert announced["tuned_hyperparameters"] == tuned
@@ -83,7 +85,7 @@ def test_two_runs_the_second_gated_against_the_first_approved_champion(
     assert "champion v1" in decision["table"]
     packages = sm_client.list_model_packages(ModelPackageGroupName=GROUP)["ModelPackageSummaryList"]
     if decision["decision"] == "promote":
-        assert len(packages) == 2 and len(asset_events(APPROVED_MODEL.uri)) == 2
+        assert len(packages) == 2 and len(asset_events(APPROVED_MODEL.uri, first, second)) == 2
     else:
         assert len(packages) == 1 and xcom(second, "keep_champion")["reason"] == decision["reason"]
     assert xcom(second, "report")["gate"]["decision"] == decision["decision"]
