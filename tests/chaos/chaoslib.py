@@ -1,7 +1,7 @@
 """Shared machinery of the fault-injection suite: backend processes, counts, scans.
 
 Every scenario records its counts (faults injected, task failures, jobs created, jobs lost,
-orphan processes, secrets found in logs, attacks accepted) as one JSON file in the report
+jobs stopped, orphan processes, secrets found in logs, attacks accepted) as one JSON file in the report
 directory; ``conftest.py`` prints them as one table at the end of the run.
 """
 
@@ -30,6 +30,7 @@ COLUMNS = (
     "task_failures",
     "jobs_created",
     "jobs_lost",
+    "jobs_stopped",
     "orphan_processes",
     "secrets_in_logs",
     "attacks_accepted",
@@ -45,6 +46,7 @@ class Counts:
     task_failures: int = 0
     jobs_created: int = 0
     jobs_lost: int = 0
+    jobs_stopped: int = 0
     orphan_processes: int = 0
     secrets_in_logs: int = 0
     attacks_accepted: int = 0

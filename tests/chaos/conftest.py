@@ -71,8 +71,9 @@ def table(directory: Path) -> str:
     if not rows:
         return ""
     headers = ("scenario", *COLUMNS)
-    totals = {"scenario": "TOTAL", **{c: sum(row[c] for row in rows) for c in COLUMNS}}
-    lines = [[str(row[h]) for h in headers] for row in [*rows, totals]]
+    # a row saved before a column existed counts 0 in it
+    totals = {"scenario": "TOTAL", **{c: sum(row.get(c, 0) for row in rows) for c in COLUMNS}}
+    lines = [[str(row.get(h, 0)) for h in headers] for row in [*rows, totals]]
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
 
     def fmt(cells: list[str] | tuple[str, ...]) -> str:
