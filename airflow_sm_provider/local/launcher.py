@@ -1,9 +1,14 @@
 """The exec wrapper every training process starts under: nothing a job starts outlives it.
 
-``python -I launcher.py --parent PID --grace SECONDS -- ARGV...`` runs ARGV as its child and
-stays beside it, so that the job's processes end with the job and with the backend, whatever the
-job does:
+``python -I launcher.py --parent PID --grace SECONDS [--cgroup DIR] -- ARGV...`` runs ARGV as its
+child and stays beside it, so that the job's processes end with the job and with the backend,
+whatever the job does:
 
+- with ``--cgroup``, it first moves itself into that cgroup (``cgroups.py``), so the script and
+  everything it starts are born there, and stay there whatever they do short of writing to the
+  hierarchy: the backend kills the cgroup when the launcher is gone, even if the script killed
+  the launcher, and a restart kills what a killed backend left in its cgroups. The rest of this
+  list is what a machine without a usable cgroup has;
 - it is a *child subreaper* (``PR_SET_CHILD_SUBREAPER``): a process the script detaches (double
   fork, ``setsid``, ``start_new_session``) is re-parented to the launcher, not to init, so every
   process the job started stays a descendant the launcher can find;
@@ -37,19 +42,13 @@ PR_SET_CHILD_SUBREAPER = 36
 SWEEP_SECONDS = 5.0  # how long the final sweep keeps killing processes that keep forking
 
 
-def command(argv: list[str], parent: int, grace: float) -> list[str]:
-    """``argv`` run under the launcher, for a backend whose pid is ``parent``."""
-    return [
-        sys.executable,
-        "-I",
-        str(Path(__file__).resolve()),
-        "--parent",
-        str(parent),
-        "--grace",
-        str(grace),
-        "--",
-        *argv,
-    ]
+def command(argv: list[str], parent: int, grace: float, cgroup: Path | None = None) -> list[str]:
+    """``argv`` run under the launcher, for a backend whose pid is ``parent``; inside the cgroup
+    whose directory is ``cgroup`` if one is given."""
+    options = ["--parent", str(parent), "--grace", str(grace)]
+    if cgroup is not None:
+        options += ["--cgroup", str(cgroup)]
+    return [sys.executable, "-I", str(Path(__file__).resolve()), *options, "--", *argv]
 
 
 def is_launcher(pid: int, directory: Path) -> bool:
@@ -125,10 +124,21 @@ def sweep() -> None:
     _reap()
 
 
-def _parse(argv: list[str]) -> tuple[int, float, list[str]]:
+def _parse(argv: list[str]) -> tuple[int, float, str | None, list[str]]:
     split = argv.index("--")
     options = dict(zip(argv[:split:2], argv[1:split:2], strict=True))
-    return int(options["--parent"]), float(options["--grace"]), argv[split + 1 :]
+    return int(options["--parent"]), float(options["--grace"]), options.get("--cgroup"), argv[split + 1 :]
+
+
+def _join(cgroup: str) -> bool:
+    """Move this process into ``cgroup`` (a directory with a ``cgroup.procs`` file)."""
+    try:
+        with open(os.path.join(cgroup, "cgroup.procs"), "w") as procs:
+            procs.write(str(os.getpid()))
+    except OSError as err:
+        print(f"sagemaker-local: cannot join the job's cgroup {cgroup}: {err}", file=sys.stderr)
+        return False
+    return True
 
 
 def _install_handlers(parent: int, grace: float) -> None:
@@ -174,9 +184,11 @@ def _exit_like(status: int) -> int:
 
 
 def main(argv: list[str]) -> int:
-    parent, grace, target = _parse(argv)
+    parent, grace, cgroup, target = _parse(argv)
     _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     if os.getppid() != parent:  # the backend died before the signal was armed
+        return 1
+    if cgroup is not None and not _join(cgroup):  # the backend counts on the cgroup: never run untracked
         return 1
     _prctl(PR_SET_CHILD_SUBREAPER, 1)
     _install_handlers(parent, grace)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from airflow_sm_provider.local.cgroups import KINDS
 from airflow_sm_provider.local.training.isolation import NetworkIsolation
 
 DEFAULT_MAX_INSTANCES = 4
@@ -65,8 +66,11 @@ class TrainingOptions:
     :param max_instances: the most instances (hosts, each a process) one job may ask for.
     :param spot: the spot interruption simulator, off by default.
     :param isolation: how to enforce ``EnableNetworkIsolation``; detected on first use if None.
+    :param cgroups: the cgroup hierarchies to track job processes in, the first usable one
+        (``cgroups.KINDS``); empty for none.
     """
 
     max_instances: int = DEFAULT_MAX_INSTANCES
     spot: SpotInterruptions | None = None
     isolation: NetworkIsolation | None = None
+    cgroups: tuple[str, ...] = KINDS

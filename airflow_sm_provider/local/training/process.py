@@ -2,16 +2,20 @@
 
 The process runs in a new session (its own process group) under the ``launcher``, so ending it
 reaches every child it started, those it detached into sessions of their own included, and the
-backend's death (even by SIGKILL) ends them all. Its stdout and stderr are read on two threads:
-each line goes to the host's log (and, with a ``prefix``, to the job's combined log), with the
-time it was read to the host's log stream (``logs/journal.py``, which the Logs API serves), and
-through the metric regexes. The last stderr lines are kept for a ``FailureReason`` when the
-script leaves no ``output/failure``.
+backend's death (even by SIGKILL) ends them all. With a ``cgroup`` (``cgroups.py``), the
+launcher starts the script inside it, and once the launcher is gone, however it ended (the
+script may have killed it), whatever is left in the cgroup is killed.
+
+Its stdout and stderr are read on two threads: each line goes to the host's log (and, with a
+``prefix``, to the job's combined log), with the time it was read to the host's log stream
+(``logs/journal.py``, which the Logs API serves), and through the metric regexes. The last
+stderr lines are kept for a ``FailureReason`` when the script leaves no ``output/failure``.
 """
 
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import signal
 import subprocess
@@ -19,10 +23,13 @@ import threading
 from typing import IO
 
 from airflow_sm_provider.local import launcher, limits
+from airflow_sm_provider.local.cgroups import Cgroup, CgroupError
 from airflow_sm_provider.local.logs.journal import JournalWriter, path_for
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import scriptmode
 from airflow_sm_provider.local.training.metrics import MetricSeries
+
+log = logging.getLogger(__name__)
 
 MAX_REASON = 1024
 
@@ -51,6 +58,8 @@ class HostProcess:
         from the first host's log stream).
     :param combined: the job's combined log when the job has several hosts (lines prefixed).
     :param grace: seconds the launcher gives its processes between SIGTERM and SIGKILL.
+    :param cgroup: the host's cgroup, created at start and killed once the launcher is gone;
+        None where the machine has no usable cgroup.
     """
 
     def __init__(
@@ -61,6 +70,7 @@ class HostProcess:
         metrics: MetricSeries | None,
         combined: tuple[IO[bytes], threading.Lock] | None = None,
         grace: float = 5.0,
+        cgroup: Cgroup | None = None,
     ) -> None:
         self.host = host
         self.layout = layout
@@ -68,6 +78,7 @@ class HostProcess:
         self.metrics = metrics
         self.combined = combined
         self.grace = grace
+        self.cgroup = cgroup
         self.proc: subprocess.Popen[bytes] | None = None
         self._stderr_tail: collections.deque[str] = collections.deque(maxlen=20)
         self._readers: list[threading.Thread] = []
@@ -76,10 +87,11 @@ class HostProcess:
         self._sink_lock = threading.Lock()
 
     def start(self) -> None:
+        cgroup = self.cgroup.create().path if self.cgroup is not None else None
         self._sink = open(self.layout.log, "ab", buffering=0)  # closed in wait()
         self._journal = JournalWriter(path_for(self.layout.root))  # closed in wait()
         self.proc = subprocess.Popen(
-            launcher.command(self.command.argv, os.getpid(), self.grace),
+            launcher.command(self.command.argv, os.getpid(), self.grace, cgroup),
             cwd=self.command.cwd,
             env=self.command.env,
             stdin=subprocess.DEVNULL,
@@ -102,11 +114,13 @@ class HostProcess:
             signal_group(self.proc.pid, sig)
 
     def wait(self, timeout: float | None = None) -> int:
-        """Reap the script (``TimeoutExpired`` after ``timeout``), then end whatever it left
-        running in its group and finish reading its output."""
+        """Reap the launcher (``TimeoutExpired`` after ``timeout``), then end whatever it left
+        running, in its group and in its cgroup, and finish reading its output (a process left
+        running could hold the pipes open)."""
         assert self.proc is not None
         returncode = self.proc.wait(timeout=timeout)
         signal_group(self.proc.pid, signal.SIGKILL)
+        self._kill_cgroup()
         for reader in self._readers:
             reader.join(timeout=5)
         if self.metrics is not None:
@@ -116,6 +130,17 @@ class HostProcess:
         if self._journal is not None:
             self._journal.close()
         return returncode
+
+    def _kill_cgroup(self) -> None:
+        if self.cgroup is None:
+            return
+        try:
+            killed = self.cgroup.kill()
+        except CgroupError as err:
+            log.warning("%s", err)
+            return
+        if killed:
+            log.warning("%s: killed %d processes its launcher left", self.cgroup.path, killed)
 
     def _read(self, pipe: IO[bytes], is_stderr: bool) -> None:
         prefix = f"[{self.host}] ".encode()

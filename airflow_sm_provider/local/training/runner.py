@@ -13,6 +13,10 @@ Stopping, by the user or by a limit: SIGTERM to every host's process group, then
 ``grace`` seconds (SageMaker gives 120 s; locally a few seconds). A simulated spot interruption
 ends the hosts the same way, syncs the checkpoints, and starts the job again on fresh hosts
 (``Interrupted`` -> ``Starting``), which restore the checkpoints before the script starts.
+
+With a ``cgroup``, each host runs in a child of it (``<job>/<host>``), killed as soon as the
+host's launcher is gone; once every host has ended, the job's cgroup is killed too, so that
+nothing of a run outlives it, whatever the script did to its launcher.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from datetime import datetime
 
 from airflow_sm_provider.local import launcher
 from airflow_sm_provider.local.algorithms import builtin_for
+from airflow_sm_provider.local.cgroups import Cgroup, CgroupError
 from airflow_sm_provider.local.times import utcnow
 from airflow_sm_provider.local.training import artifacts, pipes, scriptmode, storage, toolkit
 from airflow_sm_provider.local.training.checkpoints import CheckpointSync
@@ -85,6 +90,7 @@ class Runner:
     :param options: the backend's training options (spot interruptions, isolation wrapper).
     :param wrapper: argv put before each script's interpreter (network isolation).
     :param created: when the job was created (MaxWaitTimeInSeconds counts every attempt).
+    :param cgroup: the job's cgroup (see ``cgroups.py``); None where the machine has none usable.
     """
 
     def __init__(
@@ -100,6 +106,7 @@ class Runner:
         options: TrainingOptions | None = None,
         wrapper: tuple[str, ...] = (),
         created: datetime | None = None,
+        cgroup: Cgroup | None = None,
     ) -> None:
         self.name = name
         self.arn = arn
@@ -109,6 +116,7 @@ class Runner:
         self.options = options or TrainingOptions()
         self.wrapper = wrapper
         self.created = created or utcnow()
+        self.cgroup = cgroup
         self.layouts = host_layouts(layout, request)
         self._advance = advance
         self._on_exit = on_exit
@@ -285,7 +293,8 @@ class Runner:
                 if pipes.is_pipe(self.request, channel) and source.is_dir():
                     self._feeders.append(pipes.PipeFeeder(source, layout.data, channel))
             metrics = self.metrics if host == toolkit.hosts(self.request)[0] else None
-            hosts.append(HostProcess(host, layout, command, metrics, grace=self.grace))
+            cgroup = self.cgroup.child(host) if self.cgroup is not None else None
+            hosts.append(HostProcess(host, layout, command, metrics, grace=self.grace, cgroup=cgroup))
         if several:
             self.layout.root.mkdir(parents=True, exist_ok=True)
         return hosts
@@ -295,6 +304,7 @@ class Runner:
         max_runtime = (self.request.get("StoppingCondition") or {}).get("MaxRuntimeInSeconds", 86400)
         started = time.monotonic()
         with ExitStack() as stack:
+            stack.callback(self._kill_cgroup)  # last, whatever happens
             if len(hosts) > 1:
                 combined = stack.enter_context(open(self.layout.log, "ab", buffering=0))
                 lock = threading.Lock()
@@ -338,6 +348,19 @@ class Runner:
                 self.stop("MaxRuntimeExceeded")
                 deadline = float("inf")
         return failed
+
+    def _kill_cgroup(self) -> None:
+        """Every host has ended and killed its own cgroup: this removes the job's and catches
+        anything a failed host kill left."""
+        if self.cgroup is None:
+            return
+        try:
+            if killed := self.cgroup.kill():
+                log.warning(
+                    "training job %s: killed %d processes left after its hosts ended", self.name, killed
+                )
+        except CgroupError as err:
+            log.warning("training job %s: %s", self.name, err)
 
     def _interruption_delay(self, attempt: int) -> float | None:
         if self.options.spot is None or not self.request.get("EnableManagedSpotTraining"):

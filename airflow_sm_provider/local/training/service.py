@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from airflow_sm_provider.local import listing
+from airflow_sm_provider.local import cgroups, listing
 from airflow_sm_provider.local.algorithms import builtin_for
 from airflow_sm_provider.local.arns import DEFAULT_ACCOUNT, DEFAULT_REGION, make_arn, region_of
 from airflow_sm_provider.local.errors import ResourceInUse, ValidationError
@@ -84,11 +84,14 @@ class TrainingService:
         self._taken: set[str] = set()
         self._runners: dict[str, Runner] = {}
         self._closed = False
+        self.cgroup: cgroups.Cgroup | None = None  # the backend's parent cgroup, found at recover()
 
     # startup / shutdown ----------------------------------------------------------------------
     def recover(self) -> list[str]:
-        """Load every job; those that were live when the backend died are retried if their
-        RetryStrategy allows, else end now. Returns the names of those that ended."""
+        """Kill whatever a previous backend on this home left in its cgroups, then load every
+        job; those that were live when the backend died are retried if their RetryStrategy
+        allows, else end now. Returns the names of those that ended."""
+        self._track_processes()
         orphans, retried = [], []
         for doc in self.store.load_training_jobs():
             job = TrainingJob.from_doc(doc)
@@ -124,6 +127,27 @@ class TrainingService:
             runner.start()
         return orphans
 
+    def _track_processes(self) -> None:
+        """Find this home's cgroup (said once in the log, found or not) and empty it: at start,
+        nothing in it can be a live job of this backend."""
+        try:
+            cgroup = cgroups.find(self.store.home, self.options.cgroups)
+        except cgroups.CgroupUnavailable as err:
+            log.warning(
+                "no usable cgroup (%s): training processes are tracked by process group, child "
+                "subreaper and parent-death signal only; a process detached by a script that kills "
+                "its own launcher can outlive its job",
+                err,
+            )
+            return
+        log.info("training processes are tracked in cgroups under %s (%s)", cgroup.path, cgroup.kind)
+        try:
+            if killed := cgroup.kill():
+                log.warning("killed %d processes a previous backend on this home left running", killed)
+        except cgroups.CgroupError as err:
+            log.warning("leftovers of a previous backend on this home: %s", err)
+        self.cgroup = cgroup
+
     @staticmethod
     def _definitions(request: dict) -> list:
         return compile_definitions((request.get("AlgorithmSpecification") or {}).get("MetricDefinitions"))
@@ -150,6 +174,7 @@ class TrainingService:
             options=self.options,
             wrapper=self._wrapper(job.request),
             created=job.creation_time,
+            cgroup=self.cgroup.child(name) if self.cgroup is not None else None,
         )
 
     def close(self) -> None:
@@ -162,6 +187,11 @@ class TrainingService:
             runner.abandon()
         for runner in runners:
             runner.join(self.stop_grace + 2)
+        if self.cgroup is not None:  # anything a runner could not end in time ends here
+            try:
+                self.cgroup.kill()
+            except cgroups.CgroupError as err:
+                log.warning("training processes left at shutdown: %s", err)
 
     # the tuning engine's interface -----------------------------------------------------------
     def create_training_job(

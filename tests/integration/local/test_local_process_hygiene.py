@@ -17,7 +17,7 @@ import psutil
 import pytest
 from sm_local_helpers import Endpoint, make_client, wait_until
 
-from airflow_sm_provider.local import launcher
+from airflow_sm_provider.local import cgroups, launcher
 
 pytestmark = pytest.mark.integration
 
@@ -103,6 +103,92 @@ def test_a_backend_killed_by_sigkill_takes_every_job_process_with_it(tmp_path, s
     finally:
         proc.kill()
         proc.wait(10)
+        _remove_cgroups(home)
+
+
+KILLS_ITS_LAUNCHER = DETACH.format(
+    tail="""
+go = os.path.join(os.environ["SM_OUTPUT_DIR"], "..", "go")
+while not os.path.exists(go):
+    time.sleep(0.01)
+os.kill(os.getppid(), 9)  # the launcher: same user, so nothing stops the script
+open(go + ".done", "w").close()
+time.sleep(120)
+"""
+)
+
+
+def _kill_leftovers(*pids: int) -> None:
+    for pid in pids:
+        try:
+            psutil.Process(pid).kill()
+        except psutil.Error:
+            pass
+
+
+def _remove_cgroups(home: Path) -> None:
+    """What a restart would do for a killed backend's home: its cgroups go, empty or not."""
+    try:
+        cgroups.find(home).kill()
+    except cgroups.CgroupUnavailable:
+        pass
+
+
+def test_a_detached_process_ends_with_its_job_when_the_script_kills_its_launcher(
+    local_server, sm_client, scripts, training_request, wait_for_status
+):
+    sm_client.create_training_job(
+        **training_request(scripts.write(KILLS_ITS_LAUNCHER), name="kills-launcher")
+    )
+    sleeper = _sleeper(local_server.home, "kills-launcher")
+    try:
+        (local_server.home / "jobs" / "kills-launcher" / "go").touch()
+
+        final = wait_for_status("kills-launcher", timeout=30)
+
+        assert final["TrainingJobStatus"] == "Failed"
+        assert "killed by signal 9" in final["FailureReason"]
+        wait_until(lambda: _gone(sleeper), timeout=5)
+    finally:
+        _kill_leftovers(sleeper)
+
+
+def test_a_restart_ends_what_a_killed_launcher_and_a_killed_backend_left(tmp_path, scripts, training_request):
+    """The script kills its launcher while the backend is frozen, then the backend is killed: no
+    process of theirs can act any more, and only the restart is left to end the script and its
+    detached sleeper."""
+    home = tmp_path / "home"
+    proc, url = _serve(home)
+    second: subprocess.Popen[str] | None = None
+    job = home / "jobs" / "abandoned"
+    sleeper = script = 0
+    try:
+        client = make_client(Endpoint.of_home(url, home))
+        client.create_training_job(**training_request(scripts.write(KILLS_ITS_LAUNCHER), name="abandoned"))
+        sleeper = _sleeper(home, "abandoned")
+        script = psutil.Process(sleeper).ppid()  # the script started it
+        proc.send_signal(signal.SIGSTOP)
+        (job / "go").touch()
+        wait_until(lambda: (job / "go.done").exists(), timeout=10)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        assert not _gone(sleeper) and not _gone(script)  # nothing left to end them but a restart
+
+        second, url = _serve(home)
+        described = make_client(Endpoint.of_home(url, home)).describe_training_job(
+            TrainingJobName="abandoned"
+        )
+
+        assert described["TrainingJobStatus"] == "Failed"
+        wait_until(lambda: _gone(sleeper) and _gone(script), timeout=10)
+    finally:
+        for backend in (proc, second):
+            if backend is not None and backend.poll() is None:
+                backend.send_signal(signal.SIGCONT)
+                backend.send_signal(signal.SIGTERM)
+                backend.wait(15)
+        _kill_leftovers(sleeper, script)
+        _remove_cgroups(home)
 
 
 SPAWNER = (
@@ -155,3 +241,32 @@ def test_the_launcher_reports_the_scripts_exit_and_death_by_signal_as_its_own(tm
     )
     assert code.returncode == 7
     assert killed.returncode == -signal.SIGTERM
+
+
+def test_the_launcher_starts_the_script_inside_the_cgroup_it_is_given(tmp_path):
+    try:
+        parent = cgroups.find(tmp_path / "home")
+    except cgroups.CgroupUnavailable as err:
+        pytest.skip(f"no writable cgroup hierarchy on this machine (needs root or delegation): {err}")
+    cgroup = parent.child("job").create()
+    check = "import os, sys; print(os.getpid() in map(int, open(sys.argv[1]).read().split()))"
+    try:
+        argv = launcher.command(
+            [sys.executable, "-c", check, str(cgroup.path / "cgroup.procs")], os.getpid(), 1, cgroup.path
+        )
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+    finally:
+        parent.kill()
+
+    assert done.stdout.strip() == "True"
+
+
+def test_the_launcher_refuses_to_run_a_script_outside_the_cgroup_it_was_given(tmp_path):
+    argv = launcher.command(
+        [sys.executable, "-c", "open('ran', 'w')"], os.getpid(), 1, tmp_path / "no-cgroup"
+    )
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, timeout=30)
+
+    assert done.returncode == 1
+    assert "cannot join the job's cgroup" in done.stderr
+    assert not (tmp_path / "ran").exists()
