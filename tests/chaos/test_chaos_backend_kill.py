@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from airflow_sm_provider.local import cgroups
 from tests.chaos.chaoslib import ROLE, Backend, Counts, count_orphans, processes_of, training_jobs, wait_until
 
 pytestmark = pytest.mark.chaos
@@ -145,4 +146,99 @@ def test_a_killed_backend_loses_nothing_and_leaves_no_process(tmp_path: Path, si
         <= TRIALS
     )
     assert len(after) <= TRIALS + trials.get("RetryableError", 0)
+    assert counts.orphan_processes == 0
+
+
+KILLS_ITS_LAUNCHER = """
+import os, subprocess, sys, time
+here = os.path.dirname(os.environ["SM_OUTPUT_DIR"])
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"], start_new_session=True)
+open(os.path.join(here, "detached"), "w").close()
+while not os.path.exists(os.path.join(here, "go")):
+    time.sleep(0.01)
+os.kill(os.getppid(), 9)  # the launcher
+open(os.path.join(here, "killed"), "w").close()
+time.sleep(300)
+"""
+
+
+def training_request(name: str, code: Path, output: Path) -> dict[str, Any]:
+    return {
+        "TrainingJobName": name,
+        "RoleArn": ROLE,
+        "AlgorithmSpecification": {"TrainingImage": "local/python:3.11", "TrainingInputMode": "File"},
+        "HyperParameters": {"sagemaker_program": "train.py", "sagemaker_submit_directory": f"file://{code}"},
+        "OutputDataConfig": {"S3OutputPath": f"file://{output}"},
+        "ResourceConfig": {"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 1},
+        "StoppingCondition": {"MaxRuntimeInSeconds": 60},
+    }
+
+
+def _ended(client: Any, name: str) -> str | None:
+    status = client.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]
+    return status if status in ("Completed", "Failed", "Stopped") else None
+
+
+def _remove_cgroups(home: Path) -> None:
+    """What a restart would do for a killed backend's home: its cgroups go, empty or not."""
+    try:
+        cgroups.find(home).kill()
+    except cgroups.CgroupUnavailable:
+        pass
+
+
+def test_a_script_that_kills_its_launcher_leaves_no_process(tmp_path: Path):
+    """Two jobs whose scripts detach a sleeper and SIGKILL their own launcher: the first with the
+    backend running (the job's end must take the sleeper), the second while the backend is
+    frozen, which is then SIGKILLed (the restart must take script and sleeper)."""
+    counts = Counts("script-kills-its-launcher")
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "train.py").write_text(textwrap.dedent(KILLS_ITS_LAUNCHER))
+    home = tmp_path / "home"
+    backend = Backend(home).start()
+    second: Backend | None = None
+    orphans_after_job = orphans_after_restart = 0
+    statuses: list[str | None] = [None, None]
+    try:
+        client = backend.client()
+        for name in ("running-backend", "killed-backend"):
+            client.create_training_job(**training_request(name, code, tmp_path / "output"))
+            counts.jobs_created += 1
+            wait_until(lambda name=name: (home / "jobs" / name / "detached").exists(), timeout=30)
+        # the backend running: the job ends Failed and takes its detached sleeper along
+        (home / "jobs" / "running-backend" / "go").touch()
+        counts.faults_injected += 1
+        statuses[0] = wait_until(lambda: _ended(client, "running-backend"), timeout=30)
+        orphans_after_job = _alive_after(home / "jobs" / "running-backend", 1.0)
+        backend.signal(signal.SIGSTOP)  # the backend cannot act from here on: as if killed at once
+        (home / "jobs" / "killed-backend" / "go").touch()
+        wait_until(lambda: (home / "jobs" / "killed-backend" / "killed").exists(), timeout=30)
+        backend.signal(signal.SIGKILL)
+        counts.faults_injected += 2
+        backend.wait(30)
+
+        second = Backend(home, port=backend.port).start()
+        client = second.client()
+        statuses[1] = _ended(client, "killed-backend")
+        counts.jobs_lost = len(
+            {"running-backend", "killed-backend"} - {j["TrainingJobName"] for j in training_jobs(client)}
+        )
+        orphans_after_restart = _alive_after(home / "jobs" / "killed-backend", 3.0)
+        counts.notes.append(
+            f"orphans after the job {orphans_after_job}, after the restart {orphans_after_restart}"
+        )
+        second.stop()
+        counts.orphan_processes = orphans_after_job + orphans_after_restart
+    finally:
+        for process in (backend, second):
+            if process is not None and process.proc is not None and process.proc.poll() is None:
+                process.signal(signal.SIGCONT)
+                process.stop()
+        count_orphans(home, settle=0)
+        _remove_cgroups(home)
+        counts.save()
+
+    assert statuses == ["Failed", "Failed"]
+    assert counts.jobs_lost == 0
     assert counts.orphan_processes == 0
