@@ -10,6 +10,9 @@ What differs:
   task (mark failed / success, clear). Before 3.3 the triggerer only cancels the trigger's
   ``run()`` and calls ``cleanup()``; nothing runs that could stop the SageMaker job, and the
   operator's own ``on_kill`` does not run either (no worker holds a deferred task).
+- The task state store (``context["task_state_store"]``, Airflow 3.3): a durable key/value store
+  per task instance. A sensor keeps its place in the job's output there, so a reschedule-mode
+  sensor shows the output while the job runs; before 3.3 it shows it once the job has ended.
 - :class:`TaskDeferralTimeout`, raised by ``BaseOperator.resume_execution`` when a deferral
   times out, lives in ``airflow.sdk.exceptions`` from 3.2 and in ``airflow.exceptions`` before.
 

@@ -18,7 +18,7 @@ from airflow.configuration import conf
 from airflow.providers.common.compat.sdk import AirflowSensorTimeout
 from airflow.sdk import BaseSensorOperator, PokeReturnValue
 
-from airflow_sm_provider import results, waiting
+from airflow_sm_provider import reporting, results, waiting
 from airflow_sm_provider.hooks.mixin import SageMakerHookMixin
 from airflow_sm_provider.jobs import TRAINING, TUNING, JobKind, Outcome
 from airflow_sm_provider.links.sagemaker import (
@@ -43,9 +43,12 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
     :param stop_job_on_kill: In deferrable mode, stop the job when a user kills the task. Off by
         default: a sensor watches a job it did not start.
     :param print_log: Show what the job prints (training) or its finished trials and leaderboard
-        (tuning) in the task log, as the operators do. In reschedule mode the output is shown
-        once, when the job has ended (each reschedule is a new process with no memory of
-        what the previous one showed).
+        (tuning) in the task log while it runs, as the operators do. The sensor keeps how far it
+        has shown the job in Airflow's task state store (Airflow 3.3+), so in reschedule mode each
+        poke shows only what is new and a retry carries on where the previous try stopped. On an
+        older Airflow a reschedule-mode sensor has nowhere to keep that between pokes (each is a
+        new process, and Airflow clears the task's XComs), so it shows the output once, when the
+        job has ended, and says so.
     """
 
     kind: ClassVar[JobKind]
@@ -105,12 +108,9 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
         if self._watcher is None:
-            reporter = None
-            if self.print_log and self.kind.reporter:
-                reporter = self.kind.reporter(self.hook, self.job_name, self.log, None, False)
-                if self.reschedule:
-                    reporter = _AtTheEnd(reporter)
-            self._watcher = waiting.Watcher(self.kind, self.job_name, self.log, reporter=reporter)
+            self._watcher = waiting.Watcher(
+                self.kind, self.job_name, self.log, reporter=self._reporter(context)
+            )
         description = waiting.describe_or_none(self.hook, self.kind, self.job_name, self.log)
         if description is None or self._watcher.observe(description).outcome is Outcome.RUNNING:
             return False
@@ -118,8 +118,29 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
             is_done=True, xcom_value=results.publish(self.kind, self.hook, context, description)
         )
 
+    def _reporter(self, context: Context) -> Any:
+        """What shows the job's output in this task's log (``None`` without ``print_log``)."""
+        if not (self.print_log and self.kind.reporter):
+            return None
+        reporter = self.kind.reporter(self.hook, self.job_name, self.log, None, False)
+        store = context.get("task_state_store")
+        if store is not None:
+            return reporting.KeptInTaskState(
+                reporter, store, self.job_name, context["ti"].try_number, self.log
+            )
+        if not self.reschedule:
+            return reporter
+        self.log.info(
+            "Reschedule mode: the output of %s is shown once it has ended (showing it while it runs "
+            "needs the task state store of Airflow 3.3+, which this Airflow does not have)",
+            self.job_name,
+        )
+        return _AtTheEnd(reporter)
+
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
         persist_job_link(self, context, self.kind, self.job_name, self.hook)
+        if self.print_log and (store := context.get("task_state_store")) is not None:
+            reporting.forget_place(store, self.log)  # kept by the poke before deferring
         results.raise_for_event(event, timeout_error=AirflowSensorTimeout)
         description = self.hook.describe(self.kind, self.job_name)
         if self.print_log and self.kind.reporter:  # the trigger showed the progress; the end remains
