@@ -3,10 +3,13 @@
 Each script detaches a sleeper into a session of its own (``start_new_session``, as a daemon
 would) and records its pid; whatever way the job ends, that sleeper must be gone. None of this
 relies on the job's environment, which the job controls (``TRAINING_JOB_ARN`` overridden here).
+A script that SIGKILLs its own launcher leaves only the job's cgroup to end what it detached:
+those cases run with each kind of cgroup this machine allows, and skip where none is writable.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -18,6 +21,8 @@ import pytest
 from sm_local_helpers import Endpoint, make_client, wait_until
 
 from airflow_sm_provider.local import cgroups, launcher
+from airflow_sm_provider.local.server import LocalServer
+from airflow_sm_provider.local.training.options import TrainingOptions
 
 pytestmark = pytest.mark.integration
 
@@ -270,3 +275,53 @@ def test_the_launcher_refuses_to_run_a_script_outside_the_cgroup_it_was_given(tm
     assert done.returncode == 1
     assert "cannot join the job's cgroup" in done.stderr
     assert not (tmp_path / "ran").exists()
+
+
+def _ended(client, name: str) -> dict | None:
+    job = client.describe_training_job(TrainingJobName=name)
+    return job if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped") else None
+
+
+@pytest.mark.parametrize("kind", cgroups.KINDS)
+def test_each_kind_of_cgroup_ends_what_a_script_that_killed_its_launcher_left(
+    tmp_path, scripts, training_request, kind
+):
+    home = tmp_path / f"home-{kind}"
+    try:
+        cgroups.find(home, (kind,))
+    except cgroups.CgroupUnavailable as err:
+        pytest.skip(f"no writable {kind} cgroup hierarchy on this machine: {err}")
+    options = TrainingOptions(cgroups=(kind,))
+    with LocalServer(home=home, port=0, stop_grace=1.0, training=options) as server:
+        client = make_client(server)
+        client.create_training_job(**training_request(scripts.write(KILLS_ITS_LAUNCHER), name="kills"))
+        sleeper = _sleeper(home, "kills")
+        try:
+            assert server.backend is not None
+            assert server.backend.training.cgroup is not None
+            assert server.backend.training.cgroup.kind == kind
+            (home / "jobs" / "kills" / "go").touch()
+
+            wait_until(lambda: _gone(sleeper), timeout=10)
+            job = wait_until(lambda: _ended(client, "kills"), timeout=10)
+            assert "killed by signal 9" in job["FailureReason"]
+            cgroup = server.backend.training.cgroup.child("kills")
+            wait_until(lambda: not cgroup.path.exists(), timeout=10)
+        finally:
+            _kill_leftovers(sleeper)
+
+
+def test_without_a_usable_cgroup_the_backend_says_so_once_and_still_runs_jobs(
+    tmp_path, scripts, training_request, caplog
+):
+    caplog.set_level(logging.WARNING, logger="airflow_sm_provider.local.training.service")
+    home = tmp_path / "home"
+    with LocalServer(home=home, port=0, stop_grace=1.0, training=TrainingOptions(cgroups=())) as server:
+        client = make_client(server)
+        client.create_training_job(**training_request(scripts.write(DETACH.format(tail="")), name="plain"))
+        assert wait_until(lambda: _ended(client, "plain"), timeout=30)["TrainingJobStatus"] == "Completed"
+        assert server.backend is not None and server.backend.training.cgroup is None
+
+    said = [r.getMessage() for r in caplog.records if "no usable cgroup" in r.getMessage()]
+    assert len(said) == 1
+    assert "can outlive its job" in said[0]
