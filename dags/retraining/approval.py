@@ -53,6 +53,36 @@ def _wait_at_most(operator: type, limit: timedelta) -> dict[str, timedelta]:
     return {"execution_timeout": limit}
 
 
+# What a person is asked, rendered when the task runs. The Required Actions page renders the body
+# as Markdown, where a fenced block loses its line breaks: the gate's rows go in a Markdown table
+# (cells as the gate's own text table prints them), then its verdict and the model package.
+SUBJECT = (
+    f"Approve model version {{{{ {REGISTER}['model_package_version'] }}}} of "
+    f"{{{{ {REGISTER}['model_package_group_name'] }}}}?"
+)
+BODY = (
+    f"{{%- set gate = {GATE} -%}}"
+    "{%- set champion = gate['champion'] and 'champion v' ~ gate['champion']['model_package_version'] -%}"
+    "{%- macro number(value) -%}{{ '-' if value is none else '%.6g' | format(value) }}{%- endmacro -%}"
+    "{%- macro text(value) -%}{{ value | string | replace('|', '&#124;') }}{%- endmacro -%}"
+    "Champion / challenger, as the gate compared them:\n\n"
+    "| metric | role | better | {{ champion or 'champion (none)' }}"
+    " | challenger | delta | rule | result |\n"
+    "|---|---|---|--:|--:|--:|---|---|\n"
+    "{% for row in gate['rows'] %}"
+    "| {{ text(row['metric']) }} | {{ row['role'] }} | "
+    "{{ 'higher' if row['direction'] == 'maximize' else 'lower' }} | "
+    "{{ number(row['champion']) }} | {{ number(row['challenger']) }} | {{ number(row['delta']) }} | "
+    "{{ text(row['rule']) }} | "
+    "{{ 'n/a' if row['passed'] is none else ('pass' if row['passed'] else 'FAIL') }}"
+    "{{ ' (' ~ text(row['note']) ~ ')' if row['note'] }} |\n"
+    "{% endfor %}\n"
+    "Gate: **{{ 'promote the challenger' if gate['promote'] else 'keep the champion' }}**: "
+    "{{ gate['reason'] }}\n\n"
+    f"Model package: `{{{{ {REGISTER}['model_package_arn'] }}}}`"
+)
+
+
 def person_tasks(aws_conn_id: str) -> tuple[Any, Any]:
     """``ask_a_person`` (HITL, Approve / Reject) and ``record_decision`` (writes it to the registry)."""
     from airflow.providers.standard.operators.hitl import HITLOperator
@@ -61,18 +91,17 @@ def person_tasks(aws_conn_id: str) -> tuple[Any, Any]:
 
     ask = HITLOperator(
         task_id=PERSON_TASK,
-        subject=f"Approve model version {{{{ {REGISTER}['model_package_version'] }}}} of "
-        f"{{{{ {REGISTER}['model_package_group_name'] }}}}?",
-        body=f"Champion / challenger:\n\n```\n{{{{ {GATE}['table'] }}}}\n```\n\n"
-        f"Model package: `{{{{ {REGISTER}['model_package_arn'] }}}}`",
+        subject=SUBJECT,
+        body=BODY,
         options=["Approve", "Reject"],
         **_wait_at_most(HITLOperator, timedelta(days=7)),
     )
+    status = f"'Approved' if {ANSWER}['chosen_options'] == ['Approve'] else 'Rejected'"
     record = SageMakerUpdateModelApprovalOperator(
         task_id="record_decision",
         model_package_arn=f"{{{{ {REGISTER}['model_package_arn'] }}}}",
-        approval_status=f"{{{{ 'Approved' if {ANSWER}['chosen_options'] == ['Approve'] else 'Rejected' }}}}",
-        approval_description=f"{{{{ {ANSWER}['chosen_options'][0] }}}} by "
+        approval_status=f"{{{{ {status} }}}}",
+        approval_description=f"{{{{ {status} }}}} by "
         f"{{{{ ({ANSWER}.get('responded_by_user') or {{}}).get('name', 'a person') }}}} "
         "in Airflow (human-in-the-loop, run {{ run_id }})",
         aws_conn_id=aws_conn_id,
