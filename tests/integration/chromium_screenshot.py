@@ -4,7 +4,8 @@ Chromium is driven over the DevTools protocol on a pipe (``--remote-debugging-pi
 on fd 3, replies on fd 4, each a JSON message ended by a NUL byte), so no extra package is
 needed. The pipe lets us do what command-line ``--screenshot`` cannot: set the auth cookie the
 Airflow UI reads, wait until the page shows what we want instead of for a fixed time, and
-read what the page shows (:func:`capture`'s ``extract_js``) for a test to assert on.
+read what the page shows (:func:`capture`'s ``extract_js``) for a test to assert on, and act on
+it as a person would (:func:`open_page` and :meth:`Page.click`: a real mouse click).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +117,76 @@ def capture(
     timeout: float = 60.0,
 ) -> Capture:
     """As :func:`screenshot`, then evaluate ``extract_js`` (a JSON-able value; ``None`` if it threw)."""
+    with open_page(url, cookies=cookies, width=width, height=height) as page:
+        ready = page.wait_for(ready_js, timeout)
+        # read even a page that never got ready: what it shows explains the failure
+        value = page.evaluate(extract_js)
+        page.screenshot(output)
+        return Capture(ready, value)
+
+
+class Page:
+    """One tab of a running Chromium: evaluate script, wait for a condition, click, screenshot."""
+
+    def __init__(self, devtools: DevToolsPipe, session: str) -> None:
+        self._devtools = devtools
+        self._session = session
+
+    def call(self, method: str, params: dict[str, Any] | None = None) -> dict:
+        return self._devtools.call(method, params, self._session)
+
+    def navigate(self, url: str) -> None:
+        self.call("Page.navigate", {"url": url})
+
+    def evaluate(self, expression: str) -> Any:
+        """The JSON-able value of ``expression`` (a promise is awaited; ``None`` if it threw)."""
+        result = self.call(
+            "Runtime.evaluate", {"expression": expression, "returnByValue": True, "awaitPromise": True}
+        )
+        return result.get("result", {}).get("value")
+
+    def wait_for(self, ready_js: str, timeout: float) -> bool:
+        """Poll ``ready_js`` until it is true (then let pending renders land) or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        while not self.evaluate(f"Boolean({ready_js})"):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.5)
+        # The check passes on the first matching frame; let pending renders and transitions land
+        # (a requestAnimationFrame round trip, not a fixed wait).
+        self.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        return True
+
+    def click(self, selector: str) -> None:
+        """Click the element ``selector`` finds as a person would: a real mouse press and release
+        at its centre (Input events, so the page sees trusted events with coordinates)."""
+        box = self.evaluate(
+            f"""(() => {{
+  const element = document.querySelector({json.dumps(selector)});
+  if (!element) return null;
+  element.scrollIntoView({{block: 'center', inline: 'center'}});
+  const rect = element.getBoundingClientRect();
+  return {{x: rect.left + rect.width / 2, y: rect.top + rect.height / 2}};
+}})()"""
+        )
+        if box is None:
+            raise LookupError(f"no element matches {selector!r}")
+        point = {"x": box["x"], "y": box["y"]}
+        self.call("Input.dispatchMouseEvent", {"type": "mouseMoved", **point})
+        for kind in ("mousePressed", "mouseReleased"):
+            self.call("Input.dispatchMouseEvent", {"type": kind, "button": "left", "clickCount": 1, **point})
+
+    def screenshot(self, output: Path) -> None:
+        shot = self.call("Page.captureScreenshot", {"format": "png"})
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(base64.b64decode(shot["data"]))
+
+
+@contextmanager
+def open_page(
+    url: str, *, cookies: list[dict[str, Any]], width: int = 1600, height: int = 1000
+) -> Iterator[Page]:
+    """A headless Chromium with ``cookies`` set, one tab loading ``url``; closed on exit."""
     binary = chromium_path()
     if binary is None:
         raise FileNotFoundError("chromium")
@@ -150,46 +223,17 @@ def capture(
             session = devtools.call("Target.attachToTarget", {"targetId": target, "flatten": True})[
                 "sessionId"
             ]
-            devtools.call(
+            page = Page(devtools, session)
+            page.call(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-                session,
             )
-            devtools.call("Page.navigate", {"url": url}, session)
-            ready = False
-            deadline = time.monotonic() + timeout
-            while not ready and time.monotonic() < deadline:
-                result = devtools.call(
-                    "Runtime.evaluate", {"expression": f"Boolean({ready_js})", "returnByValue": True}, session
-                )
-                ready = bool(result.get("result", {}).get("value"))
-                if not ready:
-                    time.sleep(0.5)
-            if ready:
-                # The check passes on the first matching frame; let pending renders and
-                # transitions land (a requestAnimationFrame round trip, not a fixed wait).
-                devtools.call(
-                    "Runtime.evaluate",
-                    {
-                        "expression": "new Promise(r => requestAnimationFrame("
-                        "() => requestAnimationFrame(r)))",
-                        "awaitPromise": True,
-                    },
-                    session,
-                )
-            # read even a page that never got ready: what it shows explains the failure
-            result = devtools.call(
-                "Runtime.evaluate", {"expression": extract_js, "returnByValue": True}, session
-            )
-            value = result.get("result", {}).get("value")
-            shot = devtools.call("Page.captureScreenshot", {"format": "png"}, session)
-            output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(base64.b64decode(shot["data"]))
+            page.navigate(url)
+            yield page
             try:
                 devtools.call("Browser.close")
             except RuntimeError:
                 pass
-            return Capture(ready, value)
         finally:
             writer.close()
             reader.close()
