@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -31,7 +32,7 @@ import boto3
 import httpx
 import psutil
 import pytest
-from chromium_screenshot import capture, chromium_path, screenshot
+from chromium_screenshot import capture, chromium_path, open_page, screenshot
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "airflow_standalone.sh"
@@ -175,8 +176,8 @@ def api(stack: Stack) -> Iterator[httpx.Client]:
         yield client
 
 
-def trigger_and_wait(stack: Stack, api: httpx.Client) -> Run:
-    """Unpause ``sagemaker_retraining``, trigger it through the REST API and wait for the run."""
+def trigger(stack: Stack, api: httpx.Client, conf: dict) -> Run:
+    """Unpause ``sagemaker_retraining`` once parsed, and trigger it through the REST API."""
 
     def parsed() -> bool:
         errors = api.get("/api/v2/importErrors").json()["import_errors"]
@@ -185,28 +186,51 @@ def trigger_and_wait(stack: Stack, api: httpx.Client) -> Run:
 
     poll(parsed, 120, f"{DAG_ID} was not parsed", on_timeout=stack.diagnostics)
     api.patch(f"/api/v2/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
-    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": {}})
+    response = api.post(f"/api/v2/dags/{DAG_ID}/dagRuns", json={"logical_date": None, "conf": conf})
     assert response.status_code == 200, response.text
-    run_id = response.json()["dag_run_id"]
-    run = Run(run_id=run_id, state="queued", client=api)
+    return Run(run_id=response.json()["dag_run_id"], state="queued", client=api)
 
+
+def task_states(stack: Stack, run: Run) -> str:
+    instances = run.client.get(run.path("/taskInstances")).json()["task_instances"]
+    return json.dumps({ti["task_id"]: ti["state"] for ti in instances}) + "\n" + stack.diagnostics()
+
+
+def wait_for_a_person(stack: Stack, run: Run) -> None:
+    """Until ``ask_a_person`` waits for an answer (``awaiting_input`` on 3.3, ``deferred`` before)."""
+
+    def waiting() -> bool:
+        state = run.client.get(run.path()).json()["state"]
+        assert state not in ("success", "failed"), f"the run ended ({state}) without asking a person"
+        ti = run.client.get(run.path(f"/taskInstances/{PERSON_TASK}"))
+        return ti.status_code == 200 and ti.json()["state"] in ("awaiting_input", "deferred")
+
+    poll(
+        waiting,
+        RUN_DEADLINE,
+        f"{PERSON_TASK} of run {run.run_id} never waited for a person",
+        interval=2,
+        on_timeout=lambda: task_states(stack, run),
+    )
+
+
+def wait_for_the_end(stack: Stack, run: Run) -> None:
     def finished() -> str | None:
-        state = api.get(run.path()).json()["state"]
+        state = run.client.get(run.path()).json()["state"]
         return state if state in ("success", "failed") else None
 
-    def task_states() -> str:
-        instances = api.get(run.path("/taskInstances")).json()["task_instances"]
-        return json.dumps({ti["task_id"]: ti["state"] for ti in instances}) + "\n" + stack.diagnostics()
-
     run.state = poll(
-        finished, RUN_DEADLINE, f"run {run_id} did not finish", interval=3, on_timeout=task_states
+        finished,
+        RUN_DEADLINE,
+        f"run {run.run_id} did not finish",
+        interval=2,
+        on_timeout=lambda: task_states(stack, run),
     )
-    assert run.state == "success", task_states()
-    return run
+    assert run.state == "success", task_states(stack, run)
 
 
-def backend_trials(stack: Stack, tuning_job_name: str) -> dict[str, float | None]:
-    """Every trial of the tuning job, as the local backend lists it: name -> objective value."""
+def backend(stack: Stack):
+    """A boto3 SageMaker client for the stack's local backend, with the connection the script made."""
     connection = json.loads(
         subprocess.run(
             [
@@ -219,14 +243,18 @@ def backend_trials(stack: Stack, tuning_job_name: str) -> dict[str, float | None
             timeout=60,
         ).stdout
     )
-    client = boto3.client(
+    return boto3.client(
         "sagemaker",
         region_name=connection["extra"]["region_name"],
         endpoint_url=connection["extra"]["endpoint_url"],
         aws_access_key_id=connection["login"],
         aws_secret_access_key=connection["password"],
     )
-    summaries = client.list_training_jobs_for_hyper_parameter_tuning_job(
+
+
+def backend_trials(stack: Stack, tuning_job_name: str) -> dict[str, float | None]:
+    """Every trial of the tuning job, as the local backend lists it: name -> objective value."""
+    summaries = backend(stack).list_training_jobs_for_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=tuning_job_name, MaxResults=100
     )["TrainingJobSummaries"]
     objective = "FinalHyperParameterTuningJobObjectiveMetric"
@@ -353,9 +381,118 @@ def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
     return target
 
 
+PERSON_TASK = "ask_a_person"
+APPROVE_BUTTON = '[data-testid="hitl-option-Approve"]'
+# What the answered form says: "Response received at <time> from <user>".
+ANSWERED_JS = "/Response received at[\\s\\S]*from admin/.test(document.body.innerText)"
+APPROVED_MODEL = "sagemaker_retraining_approved_model"  # dags/retraining/assets.py
+
+
+def hitl_detail(run: Run) -> dict:
+    response = run.client.get(run.path(f"/taskInstances/{PERSON_TASK}/-1/hitlDetails"))
+    response.raise_for_status()
+    return response.json()
+
+
+# Every table on the page, as rows of cell texts.
+TABLES_JS = """[...document.querySelectorAll('table')].map(table =>
+  [...table.rows].map(row => [...row.cells].map(cell => cell.innerText.trim())))"""
+
+
+def check_the_question(text: str, tables: list[list[list[str]]], registered: dict, gate: dict) -> None:
+    """The page shows the version, its ARN, the gate's verdict and its champion / challenger
+    table, as a table with the same cells as the text table the gate logs."""
+    assert (
+        f"Approve model version {registered['model_package_version']} of "
+        f"{registered['model_package_group_name']}?" in text
+    ), text
+    assert registered["model_package_arn"] in text, text
+    assert gate["reason"] in text, text
+    logged = [re.split(r"\s{2,}", line) for line in gate["table"].splitlines()]
+    header, rows = logged[0], logged[2 : 2 + len(gate["rows"])]
+    assert [row[0] for row in rows] == [row["metric"] for row in gate["rows"]]
+    shown = [table for table in tables if table and table[0] == header]
+    assert shown == [[header, *rows]], (header, rows, tables)
+
+
+def approve_in_the_ui(stack: Stack, run: Run, token: str) -> None:
+    """A person's path: the task's Required Actions tab shows the question; they click Approve."""
+    registered, gate = run.xcom("register"), run.xcom("gate")
+    asking = ARTIFACTS / "hitl_approval.png"
+    answered = ARTIFACTS / "hitl_approval_answered.png"
+    for target in (asking, answered):
+        target.unlink(missing_ok=True)
+    url = f"{stack.url}/dags/{DAG_ID}/runs/{quote(run.run_id, safe='')}/tasks/{PERSON_TASK}/required_actions"
+    ready_js = (
+        f"(() => {{ const button = document.querySelector({json.dumps(APPROVE_BUTTON)});"
+        f" return !!button && !button.disabled"
+        f" && document.body.innerText.includes({json.dumps(registered['model_package_arn'])}); }})()"
+    )
+    options_js = (
+        "[...document.querySelectorAll('[data-testid^=\"hitl-option-\"]')].map(b => b.innerText.trim())"
+    )
+    cookies = [{"name": "_token", "value": token, "url": stack.url, "path": "/"}]
+    with open_page(url, cookies=cookies, height=1400) as page:
+        ready = page.wait_for(ready_js, 90)
+        page.screenshot(asking)
+        text = page.evaluate("document.body.innerText")
+        assert ready, f"the Required Actions tab never offered Approve; see {asking}:\n{text}"
+        check_the_question(text, page.evaluate(TABLES_JS), registered, gate)
+        assert page.evaluate(options_js) == ["Approve", "Reject"]
+        page.click(APPROVE_BUTTON)
+        # the page says who answered once the answer is stored (the buttons are disabled then)
+        done = page.wait_for(ANSWERED_JS, 60)
+        page.screenshot(answered)
+        assert done, (
+            f"the page never showed the answer; see {answered}:\n{page.evaluate('document.body.innerText')}"
+        )
+    detail = hitl_detail(run)
+    assert detail["response_received"], detail
+    assert detail["chosen_options"] == ["Approve"], detail
+    assert detail["responded_by_user"]["name"] == "admin", detail
+
+
+def approve_over_rest(run: Run) -> None:
+    """Without a browser: the same answer through the REST endpoint the UI calls."""
+    response = run.client.patch(
+        run.path(f"/taskInstances/{PERSON_TASK}/-1/hitlDetails"), json={"chosen_options": ["Approve"]}
+    )
+    assert response.status_code == 200, response.text
+
+
+def check_the_approval_reached_the_registry(stack: Stack, run: Run) -> None:
+    """``record_decision`` wrote Approved with the person's name; ``announce`` announced it."""
+    registered = run.xcom("register")
+    states = {
+        ti["task_id"]: ti["state"]
+        for ti in run.client.get(run.path("/taskInstances")).json()["task_instances"]
+    }
+    assert states["record_decision"] == "success", states
+    assert states["approve_by_policy"] == states["wait_for_approval"] == "skipped", states
+    client = backend(stack)
+    listed = client.list_model_packages(ModelPackageGroupName=registered["model_package_group_name"])
+    assert [p["ModelPackageArn"] for p in listed["ModelPackageSummaryList"]] == [
+        registered["model_package_arn"]
+    ]
+    version = client.describe_model_package(ModelPackageName=registered["model_package_arn"])
+    assert version["ModelApprovalStatus"] == "Approved"
+    description = version["ApprovalDescription"]
+    assert "by admin" in description and "human-in-the-loop" in description and run.run_id in description
+    events = run.client.get(
+        "/api/v2/assets/events",
+        params={"source_dag_id": DAG_ID, "source_task_id": "announce", "source_run_id": run.run_id},
+    ).json()["asset_events"]
+    assert [event["name"] for event in events] == [APPROVED_MODEL], events
+    assert events[0]["extra"]["model_package_arn"] == registered["model_package_arn"]
+    assert events[0]["extra"]["approval_status"] == "Approved"
+    assert events[0]["extra"]["approval_description"] == description
+
+
 # One test on one stack: the steps share a DAG run that takes minutes, and separate tests could
 # be spread over pytest-xdist workers, each starting its own Airflow.
-def test_dag_run_over_rest_then_links_leaderboard_and_log_in_the_ui(stack: Stack, api: httpx.Client):
+def test_dag_run_over_rest_approved_by_a_person_in_the_ui_then_links_leaderboard_and_log(
+    stack: Stack, api: httpx.Client
+):
     with httpx.Client(base_url=stack.url, timeout=30) as anonymous:
         assert (
             anonymous.post("/auth/token", json={"username": "admin", "password": "wrong"}).status_code == 401
@@ -366,7 +503,17 @@ def test_dag_run_over_rest_then_links_leaderboard_and_log_in_the_ui(stack: Stack
         assert response.status_code == 200, response.text
         assert response.json()["value"] == (stack.state / "data" / name).as_uri()
 
-    run = trigger_and_wait(stack, api)
+    # A person approves the promoted version in the UI (human-in-the-loop, Airflow 3.1+).
+    run = trigger(stack, api, conf={"approval": "person"})
+    wait_for_a_person(stack, run)
+    browser = chromium_path() is not None
+    token = api.headers["Authorization"].removeprefix("Bearer ")
+    if browser:
+        approve_in_the_ui(stack, run, token)
+    else:
+        approve_over_rest(run)
+    wait_for_the_end(stack, run)
+    check_the_approval_reached_the_registry(stack, run)
 
     tuning = run.xcom("tune")
     assert tuning["status"] == "Completed"
@@ -389,14 +536,14 @@ def test_dag_run_over_rest_then_links_leaderboard_and_log_in_the_ui(stack: Stack
     assert tuning["best_training_job"]["name"] in response.text
     assert api.get(sagemaker_view(run, "train_final")).status_code == 200
 
-    if chromium_path() is None:
+    if not browser:
         warnings.warn(
-            "chromium is not installed (apt-get install -y chromium): the UI was not checked in a browser",
+            "chromium is not installed (apt-get install -y chromium): the UI was not checked in a "
+            "browser, and the approval was answered over REST",
             UserWarning,
             stacklevel=1,
         )
         return
-    token = api.headers["Authorization"].removeprefix("Bearer ")
     save_grid_screenshot(stack, run, token)
     check_leaderboard_in_the_ui(stack, run, token, tuning)
     check_train_final_log_in_the_ui(stack, run, token)
