@@ -23,7 +23,8 @@ import psutil
 
 from tests.chaos.pgserver import free_port
 
-STOP_GRACE = 20.0
+ROOT = Path(__file__).resolve().parents[2]
+STOP_GRACE = 5.0
 
 
 class AirflowStack:
@@ -63,6 +64,9 @@ class AirflowStack:
                 "AIRFLOW__API__WORKERS": "1",
                 "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "1",
                 "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+                # each job row names its component (see start), not just the machine
+                "AIRFLOW__CORE__HOSTNAME_CALLABLE": "tests.chaos.hostname.component",
+                "PYTHONPATH": os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH")))),
             }
         )
         env.update(settings)
@@ -80,11 +84,12 @@ class AirflowStack:
         )
 
     def start(self, name: str, *args: str) -> subprocess.Popen[bytes]:
-        """Start ``airflow <args>`` as component ``name``, its output in ``logs/<name>.log``."""
+        """Start ``airflow <args>`` as component ``name``, its output in ``logs/<name>.log``; its
+        job row's ``hostname`` is ``name``."""
         with (self.logs / f"{name}.log").open("ab") as sink:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "airflow", *args],
-                env=self.env,
+                env={**self.env, "SM_CHAOS_COMPONENT": name},
                 cwd=self.root,
                 stdout=sink,
                 stderr=subprocess.STDOUT,
