@@ -63,7 +63,15 @@ clean-compat:
 
 # The fault-injection suite (tests/chaos, marker `chaos`; not part of `make test`): throttling,
 # 5xx, resets and lost responses under tune -> train, the backend and the triggerer killed
-# mid-job, the security cases as attacks. Prints a table of counts; see scripts/run_chaos.sh.
+# mid-job, one of two triggerers of a real Airflow on PostgreSQL killed mid-wait, the security
+# cases as attacks. Prints a table of counts; see scripts/run_chaos.sh.
+# The two-triggerer case starts a PostgreSQL server of its own from Debian's postgresql package,
+# installed here when missing (as root, with apt-get); without it that case is skipped.
 .PHONY: test-chaos
 test-chaos: setup
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing postgresql (apt-get) for the two-triggerer chaos case" >&2; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql) >/dev/null 2>&1 \
+	    || echo "postgresql not installed: the two-triggerer chaos case will be skipped" >&2; \
+	fi
 	bash scripts/run_chaos.sh

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make test-chaos`: the fault-injection suite (tests/chaos, marker `chaos`), which `make test`
 # leaves out. It prints one table of counts per scenario (faults injected, task failures, jobs
-# created, jobs lost, orphan processes, secrets found in logs, attacks accepted) and its wall
-# time; the tests assert that the ones that must be zero are. The table is also kept in
-# artifacts/chaos/counts.txt.
+# created, jobs lost, jobs stopped, orphan processes, secrets found in logs, attacks accepted)
+# and its wall time; the tests assert that the ones that must be zero are. The table is also
+# kept in artifacts/chaos/counts.txt. The two-triggerer case needs Debian's postgresql package
+# (`make test-chaos` installs it when missing) and skips without it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 report="$(mktemp -d -t sm-chaos-XXXXXX)"
