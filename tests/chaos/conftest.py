@@ -50,6 +50,9 @@ def _selected(config: pytest.Config) -> bool:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if _selected(config):
+        # The longest cases (marker `slow`: a whole Airflow) first, so that pytest-xdist starts
+        # them at once instead of handing them to a worker last, after everything else.
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
         return
     chaos = [item for item in items if item.get_closest_marker("chaos")]
     if chaos:

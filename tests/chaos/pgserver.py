@@ -42,6 +42,18 @@ def find_binaries() -> Path | None:
     return None
 
 
+def can_run_postgres() -> bool:
+    """Whether this process may start a server: as any user but root, or as root through the
+    ``postgres`` account (Debian's package creates it)."""
+    if os.geteuid() != 0:
+        return True
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return False
+    return True
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

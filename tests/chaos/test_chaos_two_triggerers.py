@@ -29,9 +29,9 @@ from airflow_sm_provider.naming import TaskIdentity, attempt_of, base_name
 from tests.chaos.airflow_stack import AirflowStack
 from tests.chaos.chaoslib import Backend, Counts, count_orphans, training_jobs, wait_until
 from tests.chaos.dags.sm_chaos_two_triggerers import DAG_ID, TASKS, loss
-from tests.chaos.pgserver import PostgresServer, find_binaries
+from tests.chaos.pgserver import PostgresServer, can_run_postgres, find_binaries
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
 DAGS = Path(__file__).with_name("dags")
 # A triggerer heartbeats every second and counts as dead 8 s after its last one: its triggers
@@ -53,6 +53,8 @@ def postgres() -> Iterator[PostgresServer]:
     binaries = find_binaries()
     if binaries is None:
         pytest.skip("PostgreSQL is not installed (initdb/postgres not found): apt-get install postgresql")
+    if not can_run_postgres():
+        pytest.skip("running as root with no `postgres` user to run initdb/postgres as")
     server = PostgresServer(binaries)
     try:
         server.start()
@@ -328,6 +330,7 @@ def test_a_killed_triggerers_triggers_are_adopted_with_no_event_lost_and_no_job_
         finally:
             db.close()
             stack.stop()
+            backend.stop()  # what is still alive after this outlived its backend
             counts.orphan_processes = count_orphans(backend.home, settle=2.0)
             counts.save()
 
