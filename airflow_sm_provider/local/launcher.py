@@ -8,12 +8,14 @@ whatever the job does:
   everything it starts are born there, and stay there whatever they do short of writing to the
   hierarchy: the backend kills the cgroup when the launcher is gone, even if the script killed
   the launcher, and a restart kills what a killed backend left in its cgroups. The rest of this
-  list is what a machine without a usable cgroup has;
+  list holds with or without a cgroup, and is all a machine without a usable one has;
 - it is a *child subreaper* (``PR_SET_CHILD_SUBREAPER``): a process the script detaches (double
   fork, ``setsid``, ``start_new_session``) is re-parented to the launcher, not to init, so every
   process the job started stays a descendant the launcher can find;
 - when the script exits (completed, failed), every descendant left is killed before the
-  launcher exits, so a job's end is the end of all its processes;
+  launcher exits, so a job's end is the end of all its processes (found by parent pid in
+  ``/proc``: a process that keeps forking and exiting can slip past this sweep, not past a
+  cgroup);
 - SIGTERM (a stop or a runtime limit: the backend signals the launcher's process group) is
   passed on to every descendant, in any session, and becomes SIGKILL after ``grace`` seconds;
 - its *parent-death signal* (``PR_SET_PDEATHSIG``) is SIGTERM: when the backend dies, even by
