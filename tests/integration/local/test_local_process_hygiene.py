@@ -277,6 +277,46 @@ def test_the_launcher_refuses_to_run_a_script_outside_the_cgroup_it_was_given(tm
     assert not (tmp_path / "ran").exists()
 
 
+FORK_LOOP = """
+import os
+os.setsid()  # a group of its own, whose id the test can check atomically (kill(-group, 0))
+open(os.path.join(os.environ["SM_OUTPUT_DIR"], "..", "group"), "w").write(str(os.getpid()))
+os.kill(os.getppid(), 9)  # the launcher
+for _ in range(2):
+    os.fork()
+while True:  # four processes whose pids change all the time: a kill by pid list misses some
+    try:
+        if os.fork():
+            os._exit(0)
+    except OSError:
+        pass
+"""
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_fork_loop_that_killed_its_launcher_ends_with_its_job(
+    local_server, sm_client, scripts, training_request, wait_for_status
+):
+    sm_client.create_training_job(**training_request(scripts.write(FORK_LOOP), name="forks"))
+    path = local_server.home / "jobs" / "forks" / "group"
+    group = int(wait_until(lambda: path.is_file() and path.read_text(), timeout=20))
+    try:
+        final = wait_for_status("forks", timeout=30)
+
+        assert final["TrainingJobStatus"] == "Failed"
+        wait_until(lambda: not _group_alive(group), timeout=5)
+    finally:
+        if _group_alive(group):
+            os.killpg(group, signal.SIGKILL)
+
+
 def _ended(client, name: str) -> dict | None:
     job = client.describe_training_job(TrainingJobName=name)
     return job if job["TrainingJobStatus"] in ("Completed", "Failed", "Stopped") else None
