@@ -19,9 +19,11 @@ all watched jobs with a number of CloudWatch Logs calls that grows with N/100, n
   batches of up to 100 stream names, one ``FilterLogEvents(logStreamNames=...)`` per batch from
   the batch's oldest start. Each event goes to its job's cursor; ``LogCursor.take`` drops what
   was shown already, so starting from an older time than a job needs is safe. A job's reading
-  starts at its cursor, or, for a quiet job, at what the poller knows it has seen of the
-  job's streams minus :data:`LATE_MS` (events reach CloudWatch a few seconds after their
-  timestamp), so one quiet job does not make its batch re-read minutes of the others' output.
+  starts where the earliest of its known streams is: its cursor keeps a place per stream, so a
+  stream found late (a second instance, in a burst of jobs) starts from the job's start. After
+  a complete read, what lies ``logtail.LATE_MS`` before its newest event counts as read for
+  the streams it covered (``LogCursor.settle``), so one quiet job does not make its batch
+  re-read minutes of the others' output.
 - Each job gets at most ``logtail.MAX_LINES_PER_POLL`` lines per poll and a line saying how many
   were skipped, as :class:`~airflow_sm_provider.logtail.TailRun` does for the blocking wait;
   a batch reads at most ``logtail.MAX_PAGES_PER_POLL`` pages per poll.
@@ -45,7 +47,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import logtail
-from airflow_sm_provider.logtail import LOG_GROUP, Batch, LogCursor, TailRun
+from airflow_sm_provider.logtail import LATE_MS, LOG_GROUP, Batch, LogCursor, TailRun
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -63,8 +65,6 @@ RECHECK_SECONDS = 60.0
 RECHECKS = 2
 #: DescribeLogStreams pages (50 streams each) per interval, when many jobs' streams are unknown.
 LISTING_PAGES = 20
-#: How long after its timestamp an event may still appear in FilterLogEvents.
-LATE_MS = 10_000
 #: Reads in flight at once (aiobotocore's default connection pool is 10).
 CONCURRENCY = 4
 
@@ -90,8 +90,6 @@ class LogWatch:
     poll_interval: float
     updates: asyncio.Queue[Any]
     instances: int | None = None
-    #: Everything in the job's streams before this time (ms) has been read.
-    settled_ms: int = 0
     #: Loop time of the last direct read (or of joining): the longest-waiting job is read first.
     direct_at: float = 0.0
     #: Set by the trigger once the job's first status is known (and with it, from a Describe,
@@ -104,10 +102,6 @@ class LogWatch:
     @property
     def job_name(self) -> str:
         return self.cursor.job_name
-
-    @property
-    def start_ms(self) -> int:
-        return max(self.cursor.after_ms, self.settled_ms)
 
     async def leave(self) -> None:
         """Stop reading (idempotent); lines already taken are on the queue."""
@@ -272,7 +266,6 @@ class LogPoller:
         """One job by its name prefix, exactly as the blocking wait reads it."""
         watch.direct_at = asyncio.get_running_loop().time()
         run = TailRun(watch.cursor)
-        newest = 0
         try:
             while (request := run.next_request()) is not None:
                 page = await self._call("FilterLogEvents", "filter_log_events", **request)
@@ -280,9 +273,7 @@ class LogPoller:
                     return  # left mid-read: its trigger reads the rest itself
                 for event in page.get("events") or []:
                     self.streams.setdefault(watch.job_name, set()).add(event["logStreamName"])
-                    newest = max(newest, event.get("timestamp", 0))
                 run.feed(page)
-            watch.settled_ms = max(watch.settled_ms, newest - LATE_MS)
         finally:
             self._deliver(watch, run.batch)
 
@@ -290,7 +281,7 @@ class LogPoller:
         """Jobs in order of where their reading starts, up to 100 stream names per batch."""
         batches: list[list[LogWatch]] = []
         names: set[str] = set()
-        for watch in sorted(watches, key=lambda w: w.start_ms):
+        for watch in sorted(watches, key=self._start_ms):
             streams = self.streams[watch.job_name]
             if not batches or len(names | streams) > STREAMS_PER_CALL:
                 batches.append([])
@@ -303,15 +294,16 @@ class LogPoller:
         """New output of up to 100 streams' jobs, from the oldest start among them."""
         batch = [w for w in batch if w in self.watches]  # some may have left since the poll began
         owners: dict[str, list[LogWatch]] = defaultdict(list)
-        for watch in batch:
-            for stream in self.streams.get(watch.job_name, ()):
+        covered = {watch: set(self.streams.get(watch.job_name, ())) for watch in batch}
+        for watch, streams in covered.items():
+            for stream in streams:
                 owners[stream].append(watch)
         if not owners:
             return
         request: dict[str, Any] = {
             "logGroupName": LOG_GROUP,
             "logStreamNames": sorted(owners),
-            "startTime": min(w.start_ms for w in batch),
+            "startTime": min(self._start_ms(w) for w in batch),
         }
         results = {watch: Batch() for watch in batch}
         newest, pages = 0, 0
@@ -331,10 +323,14 @@ class LogPoller:
                         result.truncated = bool(result.skipped)
                     break
             for watch in batch:
-                watch.settled_ms = max(watch.settled_ms, settled)
+                watch.cursor.settle(covered[watch], settled)
         finally:
             for watch, result in results.items():
                 self._deliver(watch, result)
+
+    def _start_ms(self, watch: LogWatch) -> int:
+        """Where a read of a job's known streams starts (a stream not shown yet: the job's start)."""
+        return watch.cursor.start_ms(self.streams.get(watch.job_name, ()))
 
     def _dispatch(
         self,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from airflow_sm_provider import logtail
@@ -26,11 +28,15 @@ def poll(cursor, pages):
 
 def test_lines_come_in_order_prefixed_with_their_instance_and_each_only_once():
     cursor = LogCursor("job")
-    _, first = poll(cursor, [{"events": [event(2, 20, "job/algo-2-1700000000"), event(1, 10)]}])
+    _, first = poll(cursor, [{"events": [event(2, 30_000, "job/algo-2-1700000000"), event(1, 20_000)]}])
     assert first.lines == ["[algo-1] line 1", "[algo-2] line 2"]
-    # the service returns events at the last timestamp again (startTime is inclusive)
-    requests, second = poll(cursor, [{"events": [event(2, 20, "job/algo-2-1700000000"), event(3, 20)]}])
-    assert requests[0]["startTime"] == 20 and requests[0]["logStreamNamePrefix"] == "job/"
+    # each stream reads on from its own last line (a stream not known yet: from LATE_MS before
+    # the newest line); the service returns events at that very timestamp again (startTime is
+    # inclusive)
+    requests, second = poll(
+        cursor, [{"events": [event(1, 20_000), event(2, 30_000, "job/algo-2-1700000000"), event(3, 30_000)]}]
+    )
+    assert requests[0]["startTime"] == 20_000 and requests[0]["logStreamNamePrefix"] == "job/"
     assert second.lines == ["[algo-1] line 3"]
 
 
@@ -49,12 +55,49 @@ def test_a_poll_reads_a_bounded_number_of_pages_and_the_next_one_goes_on(monkeyp
     requests, batch = poll(cursor, pages[:2])
     assert len(requests) == 2 and requests[1]["nextToken"] == "t0"
     assert batch.lines == ["[algo-1] line 0", "[algo-1] line 1"]
-    assert cursor.after_ms == 1  # the next poll starts after what was shown
+    assert cursor.start_ms() == 1  # the next poll starts after what was shown
 
 
 def test_the_cursor_round_trips_through_json():
-    cursor = LogCursor("job", after_ms=5, seen={"a", "b"})
-    assert LogCursor.from_dict(cursor.to_dict()) == cursor
+    cursor = LogCursor("job", after_ms=5, streams={"job/algo-1-1": (7, frozenset({"a", "b"}))})
+    assert LogCursor.from_dict(json.loads(json.dumps(cursor.to_dict()))) == cursor
+
+
+def test_a_stream_found_after_the_first_one_moved_on_still_shows_its_older_lines():
+    cursor = LogCursor("job")
+    second = "job/algo-2-1700000000"
+    _, batch = poll_streams(cursor, ["job/algo-1-1700000000"], [{"events": [event(1, 10), event(3, 30)]}])
+    assert batch.lines == ["[algo-1] line 1", "[algo-1] line 3"]
+    # algo-2 printed at 20 too, but its stream was not known yet; once it is, the read starts
+    # from the job's start for it, and algo-1's lines are not shown again
+    streams = ["job/algo-1-1700000000", second]
+    requests, batch = poll_streams(
+        cursor,
+        streams,
+        [{"events": [event(1, 10), event(2, 20, second), event(3, 30), event(4, 40, second)]}],
+    )
+    assert requests[0]["startTime"] == 0
+    assert batch.lines == ["[algo-2] line 2", "[algo-2] line 4"]
+
+
+def test_a_quiet_stream_does_not_hold_every_read_back(monkeypatch):
+    monkeypatch.setattr(logtail, "LATE_MS", 100)
+    cursor = LogCursor("job")
+    quiet = "job/algo-2-1700000000"
+    poll(cursor, [{"events": [event(1, 10, quiet), event(2, 1_000)]}])
+    requests, _ = poll(cursor, [{"events": [event(3, 5_000)]}])
+    assert requests[0]["startTime"] == 900  # settled: 100 ms before the newest line read
+    requests, batch = poll(cursor, [{"events": [event(3, 5_000), event(4, 4_950, quiet)]}])
+    assert requests[0]["startTime"] == 4_900
+    assert batch.lines == ["[algo-2] line 4"]  # a late line of the quiet stream still shows
+
+
+def poll_streams(cursor, streams, pages):
+    run, requests, answers = TailRun(cursor, stream_names=streams), [], iter(pages)
+    while (request := run.next_request()) is not None:
+        requests.append(request)
+        run.feed(next(answers))
+    return requests, run.batch
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pytest
 
 from airflow_sm_provider import logtail
-from airflow_sm_provider.triggers import SageMakerTrainingTrigger, clients, registry
+from airflow_sm_provider.triggers import SageMakerTrainingTrigger, clients, log_poller, registry
 from airflow_sm_provider.triggers.log_poller import LogPoller
 from tests.unit.triggers.fake_logs import FakeLogs
 from tests.unit.triggers.fake_sagemaker import FakeSageMaker
@@ -186,6 +186,50 @@ def test_a_chatty_job_is_capped_per_poll_with_a_line_saying_how_many_were_skippe
     asyncio.run(main())
     assert len(output(out)) == logtail.MAX_LINES_PER_POLL
     assert any(line.startswith("... 50 lines skipped") for line in out)
+
+
+@pytest.mark.parametrize("jobs", [1, 12])  # 12: a burst, whose first statuses come from a List
+def test_a_second_instances_stream_found_late_still_shows_its_older_lines(fakes, jobs, monkeypatch):
+    # a job whose instance count is unknown is re-read by prefix every RECHECK_SECONDS
+    monkeypatch.setattr(log_poller, "RECHECK_SECONDS", 0.0)
+    sagemaker, logs, _ = fakes
+    names = [f"job-{i:02d}" for i in range(jobs)]
+    describe = sagemaker._describe
+
+    def two_instances(kind, **kwargs):
+        description = describe(kind, **kwargs)
+        description["ResourceConfig"] = {**description["ResourceConfig"], "InstanceCount": 2}
+        return description
+
+    sagemaker._describe = two_instances
+    out: list[str] = []
+    for name in names:
+        sagemaker.add("training", name)
+
+    async def main():
+        tasks = [asyncio.ensure_future(run(trigger(n, out), out)) for n in names]
+        first = {}
+        for name in names:
+            logs.write(name, f"{name} first", host=1)
+            first[name] = logs.streams[logs.stream(name, 1)][-1]["timestamp"]
+            logs.write(name, f"{name} third", host=1, at=first[name] + 5_000)
+        await until(lambda: all(f"[algo-1] {n} third" in out for n in names))
+        await polls(2)  # algo-1's place has moved past "first"
+        for name in names:  # algo-2's stream appears only now, with a line from between the two
+            logs.write(name, f"{name} second", host=2, at=first[name] + 1)
+        await until(lambda: all(f"[algo-2] {n} second" in out for n in names))
+        await polls(2)
+        for name in names:
+            sagemaker.set_status(name, "Completed")
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    for name in names:
+        assert [line for line in output(out) if name in line] == [
+            f"[algo-1] {name} first",
+            f"[algo-1] {name} third",
+            f"[algo-2] {name} second",
+        ]
 
 
 async def steady_calls(jobs: int, polls_to_count: int = 3) -> list[Counter]:
