@@ -44,8 +44,13 @@ def route(mode: str, hitl: bool) -> str:
 
 
 def _wait_at_most(operator: type, limit: timedelta) -> dict[str, timedelta]:
-    """How long a person may take: ``response_timeout`` where the standard provider has it
-    (newer than the one Airflow 3.1 ships), else the task's ``execution_timeout``."""
+    """How long a person may take, after which the task fails (there is no default answer).
+
+    ``response_timeout`` where the standard provider has it (1.13+, which Airflow 3.2 ships; 3.3
+    enforces it in the scheduler while the task is ``awaiting_input``). The 1.12 that Airflow 3.1
+    ships reads ``execution_timeout`` as the deadline it gives its trigger; newer ones still take
+    it, but with a deprecation warning.
+    """
     import inspect
 
     if "response_timeout" in inspect.signature(operator.__init__).parameters:
