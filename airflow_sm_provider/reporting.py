@@ -195,6 +195,10 @@ class KeptInTaskState:
         self.reporter.finish(description)
         self.forget()
 
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.reporter.state()
+        return state
+
     def forget(self) -> None:
         if self._saved is not None and not self._broken:
             forget_place(self.store, self.log)

@@ -143,11 +143,13 @@ def defer(
     stop_job_on_kill: bool,
     print_log: bool = False,
     log_since_ms: int | None = None,
+    shown: dict[str, Any] | None = None,
 ) -> NoReturn:
     """Hand the wait to the kind's trigger; the task resumes in ``execute_complete``.
 
     With ``print_log`` the trigger shows the job's progress in the task log as the blocking wait
-    does (training output from ``log_since_ms``, ``None`` meaning from the start; finished trials).
+    does (training output from ``log_since_ms``, ``None`` meaning from the start; finished trials),
+    carrying on from ``shown``, the state of the reporter that showed some of it before deferring.
     """
     from airflow_sm_provider.compat import deferred_kill_warning
     from airflow_sm_provider.triggers.sagemaker import trigger_for
@@ -165,5 +167,6 @@ def defer(
         stop_job_on_kill=stop_job_on_kill,
         print_log=print_log,
         log_since_ms=log_since_ms,
+        shown=shown,
     )
     task.defer(trigger=trigger, method_name="execute_complete")

@@ -104,6 +104,8 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
             limit_name="timeout",
             stop_job_on_kill=self.stop_job_on_kill,
             print_log=self.print_log,
+            # what the first poke showed: the trigger carries on from there
+            shown=self._watcher.reporter.state() if self._watcher and self._watcher.reporter else None,
         )
 
     def poke(self, context: Context) -> PokeReturnValue | bool:
@@ -163,6 +165,13 @@ class _AtTheEnd:
 
     def finish(self, description: dict[str, Any]) -> None:
         self.reporter.finish(description)
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = self.reporter.state()
+        return state
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.reporter.restore(state)
 
 
 class SageMakerTrainingSensor(SageMakerJobSensor):

@@ -80,6 +80,8 @@ class TrainingLogs(Progress):
     def __init__(self, trigger: SageMakerJobTrigger) -> None:
         super().__init__(trigger)
         self.cursor = LogCursor(trigger.job_name, after_ms=trigger.log_since_ms or 0)
+        if trigger.shown:  # the task showed some output before deferring
+            self.cursor = LogCursor.from_dict({**trigger.shown, "job_name": trigger.job_name})
         self._sub: Watch | None = None
         self._logs: LogWatch | None = None
 
@@ -152,8 +154,9 @@ class TrialLines(Progress):
 
     def __init__(self, trigger: SageMakerJobTrigger) -> None:
         super().__init__(trigger)
-        self._reported: set[str] = set()
-        self._ended = 0
+        shown = trigger.shown or {}  # the trials the task reported before deferring
+        self._reported: set[str] = set(shown.get("reported") or ())
+        self._ended = int(shown.get("ended") or 0)
         self._off = False
 
     async def observe(self, item: dict[str, Any]) -> None:

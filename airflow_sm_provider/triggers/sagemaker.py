@@ -87,6 +87,9 @@ class SageMakerJobTrigger(BaseTrigger):
     :param print_log: Show the job's progress in the task log (training output, finished trials).
     :param log_since_ms: Show training output from this time (ms since the epoch); ``None`` from
         the start.
+    :param shown: What the task already showed of the job before deferring (its reporter's
+        state: a training job's :class:`~airflow_sm_provider.logtail.LogCursor` as a dict, a
+        tuning job's reported trials); the trigger carries on from there, showing nothing twice.
     """
 
     kind: ClassVar[JobKind]
@@ -105,6 +108,7 @@ class SageMakerJobTrigger(BaseTrigger):
         timeout_seconds: float | None = None,
         print_log: bool = False,
         log_since_ms: int | None = None,
+        shown: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         self.job_name = job_name
@@ -117,6 +121,7 @@ class SageMakerJobTrigger(BaseTrigger):
         self.timeout_seconds = timeout_seconds
         self.print_log = print_log
         self.log_since_ms = log_since_ms
+        self.shown = shown
         #: The status seen at the last successful poll (not serialised; for logs and tests).
         self.last_status: str | None = None
         self._watching: Watch | None = None
@@ -136,6 +141,7 @@ class SageMakerJobTrigger(BaseTrigger):
                 "timeout_seconds": self.timeout_seconds,
                 "print_log": self.print_log,
                 "log_since_ms": self.log_since_ms,
+                "shown": self.shown,
             },
         )
 

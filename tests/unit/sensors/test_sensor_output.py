@@ -188,3 +188,20 @@ def test_a_reschedule_mode_tuning_sensor_logs_each_trial_end_once(sagemaker_stub
         assert sensor.poke({"ti": FakeTI(), "task_state_store": store}) is False
         shown.append([m.split()[1] for m in task_log.messages("info")[before:] if m.startswith("trial ")])
     assert shown == [["t-1:"], ["t-2:"]]
+
+
+def test_a_deferrable_sensor_hands_the_trigger_what_its_first_poke_showed(sagemaker_stub, task_log, logs):
+    from airflow.providers.common.compat.sdk import TaskDeferred
+
+    logs.prints("epoch 1")
+    sagemaker_stub.add_response("describe_training_job", training_description("j"), {"TrainingJobName": "j"})
+    sensor = SageMakerTrainingSensor(task_id="wait", job_name="j", deferrable=True)
+    with pytest.raises(TaskDeferred) as deferred:
+        sensor.execute({"ti": FakeTI()})
+    assert "[algo-1] epoch 1" in task_log.messages("info")
+    trigger = deferred.value.trigger
+    assert trigger.serialize()[1]["shown"] == trigger.shown
+    from airflow_sm_provider.logtail import LogCursor
+
+    cursor = LogCursor.from_dict({**trigger.shown, "job_name": "j"})
+    assert cursor.take(logs.events) == []  # the trigger will not show epoch 1 again

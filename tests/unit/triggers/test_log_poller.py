@@ -151,6 +151,25 @@ def test_output_starts_at_log_since_ms(fakes):
     assert output(out) == ["[algo-1] new"]
 
 
+def test_output_a_deferring_task_showed_is_not_shown_again(fakes):
+    sagemaker, logs, _ = fakes
+    sagemaker.add("training", "job")
+    logs.write("job", "shown by the first poke", "also shown")
+    shown = logtail.LogCursor("job")
+    shown.take([e for events in logs.streams.values() for e in events])
+    out: list[str] = []
+
+    async def main():
+        task = asyncio.ensure_future(run(trigger("job", out, shown=shown.to_dict()), out))
+        logs.write("job", "new")
+        await until(lambda: "[algo-1] new" in out)
+        sagemaker.set_status("job", "Completed")
+        return await task
+
+    asyncio.run(main())
+    assert output(out) == ["[algo-1] new"]
+
+
 def test_the_jobs_last_lines_are_logged_before_its_event(fakes):
     sagemaker, logs, _ = fakes
     sagemaker.add("training", "job")

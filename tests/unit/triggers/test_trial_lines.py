@@ -175,3 +175,22 @@ def test_a_listing_refused_is_said_once_and_the_wait_goes_on(fake):
     assert event["status"] == "success"
     assert fake.calls[LIST_TRIALS] == 1
     assert len([line for line in out.lines if "cannot be listed" in line]) == 1
+
+
+def test_trials_the_task_reported_before_deferring_are_not_reported_again(fake):
+    fake.add("tuning", "tune")
+    fake.trial("tune-001", "Completed", "0.1", loss=0.25)
+    out = Recorder()
+
+    async def main():
+        made = trigger(out, print_log=True, shown={"reported": ["tune-001"], "ended": 1})
+        task = asyncio.ensure_future(event_of(made))
+        fake.trial("tune-002", "Completed", "0.01", loss=0.125)
+        await until(lambda: any("tune-002" in line for line in out.lines))
+        fake.set_status("tune", "Completed")
+        return await task
+
+    asyncio.run(main())
+    assert [line for line in out.lines if line.startswith("trial ")] == [
+        "trial tune-002: Completed, lr=0.01; validation:loss = 0.125"
+    ]
