@@ -110,6 +110,12 @@ class LogCursor:
             if self.place(name)[0] < ms:
                 self.streams[name] = (ms, frozenset())
 
+    def skip_to(self, ms: int) -> None:
+        """Show nothing from before ``ms``, in any stream (known or not)."""
+        self.after_ms = max(self.after_ms, ms)
+        self.frontier_ms = max(self.frontier_ms, ms)
+        self.settle(list(self.streams), ms)
+
     def line(self, event: dict[str, Any]) -> str:
         instance = instance_of(event.get("logStreamName", ""), self.job_name)
         return f"[{instance}] {event.get('message', '').rstrip()}"

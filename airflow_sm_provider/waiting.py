@@ -168,5 +168,6 @@ def defer(
         print_log=print_log,
         log_since_ms=log_since_ms,
         shown=shown,
+        deferred_at=time.time(),
     )
     task.defer(trigger=trigger, method_name="execute_complete")

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import weakref
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from airflow_sm_provider import leaderboard
-from airflow_sm_provider.logtail import LogCursor, TailRun
+from airflow_sm_provider.logtail import LATE_MS, LogCursor, TailRun
 from airflow_sm_provider.triggers.log_poller import LogLines
 
 if TYPE_CHECKING:
@@ -40,6 +42,27 @@ _drains: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
 def _drain_slot() -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
     return _drains.setdefault(loop, asyncio.Semaphore(DRAIN_CONCURRENCY))
+
+
+#: A trigger that starts this long after its task deferred (or three poll intervals, if longer)
+#: was started again: by a triggerer that restarted, or one that adopted it from another.
+RESTART_AFTER = 120.0
+
+
+def restarted_from(trigger: SageMakerJobTrigger) -> float | None:
+    """For a trigger started again long after its task deferred: the time (seconds since the
+    epoch) from which to show progress, a poll interval and CloudWatch's lateness back from now;
+    else ``None``."""
+    if trigger.deferred_at is None:
+        return None
+    now = time.time()
+    if now - trigger.deferred_at < max(RESTART_AFTER, 3 * trigger.poll_interval):
+        return None
+    return max(trigger.deferred_at, now - trigger.poll_interval - LATE_MS / 1000)
+
+
+def _clock(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%H:%M:%S UTC")
 
 
 class Progress:
@@ -82,6 +105,16 @@ class TrainingLogs(Progress):
         self.cursor = LogCursor(trigger.job_name, after_ms=trigger.log_since_ms or 0)
         if trigger.shown:  # the task showed some output before deferring
             self.cursor = LogCursor.from_dict({**trigger.shown, "job_name": trigger.job_name})
+        if (since := restarted_from(trigger)) is not None:
+            self.cursor.skip_to(int(since * 1000))
+            self.log.info(
+                "Watching %s again, %.0f s after the task deferred (a triggerer restarted or took "
+                "it over): its output is shown from %s on, not repeated from the start; all of it "
+                "is behind the Training Logs link",
+                trigger.job_name,
+                time.time() - (trigger.deferred_at or 0),
+                _clock(since),
+            )
         self._sub: Watch | None = None
         self._logs: LogWatch | None = None
 
@@ -158,6 +191,9 @@ class TrialLines(Progress):
         self._reported: set[str] = set(shown.get("reported") or ())
         self._ended = int(shown.get("ended") or 0)
         self._off = False
+        #: Started again long after the task deferred: trials that ended before this are not
+        #: reported (the trigger before may have), as the first listing will say.
+        self._restarted_from = restarted_from(trigger)
 
     async def observe(self, item: dict[str, Any]) -> None:
         counters = item.get("TrainingJobStatusCounters") or {}
@@ -178,6 +214,9 @@ class TrialLines(Progress):
             "HyperParameterTuningJobObjective"
         ) or {}
         done = [t for t in trials if t.get("TrainingJobStatus") in leaderboard.TERMINAL]
+        if self._restarted_from is not None:
+            self._skip_ended_before(done, self._restarted_from)
+            self._restarted_from = None
         for trial in sorted(done, key=lambda t: str(t.get("TrainingEndTime") or t["TrainingJobName"])):
             if trial["TrainingJobName"] not in self._reported:
                 self._reported.add(trial["TrainingJobName"])
@@ -185,6 +224,23 @@ class TrialLines(Progress):
 
     async def finish(self, item: dict[str, Any]) -> None:
         await self.observe(item)
+
+    def _skip_ended_before(self, done: list[dict[str, Any]], since: float) -> None:
+        older = {
+            t["TrainingJobName"]
+            for t in done
+            if isinstance(t.get("TrainingEndTime"), datetime) and t["TrainingEndTime"].timestamp() < since
+        } - self._reported
+        if older:
+            self._reported |= older
+            self.log.info(
+                "Watching %s again after the task deferred (a triggerer restarted or took it over): "
+                "%d trials that ended before %s are not repeated; the leaderboard at the end lists "
+                "every trial",
+                self.trigger.job_name,
+                len(older),
+                _clock(since),
+            )
 
     async def _list_trials(self) -> list[dict[str, Any]]:
         from airflow_sm_provider.triggers.clients import shared_client

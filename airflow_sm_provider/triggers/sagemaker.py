@@ -90,6 +90,10 @@ class SageMakerJobTrigger(BaseTrigger):
     :param shown: What the task already showed of the job before deferring (its reporter's
         state: a training job's :class:`~airflow_sm_provider.logtail.LogCursor` as a dict, a
         tuning job's reported trials); the trigger carries on from there, showing nothing twice.
+    :param deferred_at: When the task deferred (seconds since the epoch). A trigger that starts
+        long after it (a triggerer restart, or another triggerer adopting it) cannot know what the
+        one before it showed, so it shows the job's progress from a little before "now" on, says
+        so, and does not repeat pages of it.
     """
 
     kind: ClassVar[JobKind]
@@ -109,6 +113,7 @@ class SageMakerJobTrigger(BaseTrigger):
         print_log: bool = False,
         log_since_ms: int | None = None,
         shown: dict[str, Any] | None = None,
+        deferred_at: float | None = None,
     ) -> None:
         super().__init__()
         self.job_name = job_name
@@ -122,6 +127,7 @@ class SageMakerJobTrigger(BaseTrigger):
         self.print_log = print_log
         self.log_since_ms = log_since_ms
         self.shown = shown
+        self.deferred_at = deferred_at
         #: The status seen at the last successful poll (not serialised; for logs and tests).
         self.last_status: str | None = None
         self._watching: Watch | None = None
@@ -142,6 +148,7 @@ class SageMakerJobTrigger(BaseTrigger):
                 "print_log": self.print_log,
                 "log_since_ms": self.log_since_ms,
                 "shown": self.shown,
+                "deferred_at": self.deferred_at,
             },
         )
 

@@ -170,6 +170,42 @@ def test_output_a_deferring_task_showed_is_not_shown_again(fakes):
     assert output(out) == ["[algo-1] new"]
 
 
+def test_a_trigger_started_again_long_after_the_deferral_does_not_repeat_the_output(fakes):
+    sagemaker, logs, _ = fakes
+    sagemaker.add("training", "job")
+    now_ms = int(time.time() * 1000)
+    logs.write("job", "shown before the triggerer restarted", at=now_ms - 600_000)
+    out: list[str] = []
+
+    async def main():
+        made = trigger("job", out, deferred_at=time.time() - 900)  # the task deferred 15 min ago
+        task = asyncio.ensure_future(run(made, out))
+        logs.write("job", "printed now", at=int(time.time() * 1000))
+        await until(lambda: "[algo-1] printed now" in out)
+        sagemaker.set_status("job", "Completed")
+        return await task
+
+    asyncio.run(main())
+    assert output(out) == ["[algo-1] printed now"]
+    assert any("not repeated from the start" in line for line in out)
+
+
+def test_a_trigger_started_soon_after_the_deferral_shows_everything(fakes):
+    sagemaker, logs, _ = fakes
+    sagemaker.add("training", "job")
+    logs.write("job", "printed before the deferral", at=int(time.time() * 1000) - 600_000)
+    out: list[str] = []
+
+    async def main():
+        task = asyncio.ensure_future(run(trigger("job", out, deferred_at=time.time()), out))
+        await until(lambda: "[algo-1] printed before the deferral" in out)
+        sagemaker.set_status("job", "Completed")
+        return await task
+
+    asyncio.run(main())
+    assert not any("not repeated" in line for line in out)
+
+
 def test_the_jobs_last_lines_are_logged_before_its_event(fakes):
     sagemaker, logs, _ = fakes
     sagemaker.add("training", "job")

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -194,3 +195,24 @@ def test_trials_the_task_reported_before_deferring_are_not_reported_again(fake):
     assert [line for line in out.lines if line.startswith("trial ")] == [
         "trial tune-002: Completed, lr=0.01; validation:loss = 0.125"
     ]
+
+
+def test_a_trigger_started_again_long_after_the_deferral_does_not_repeat_older_trials(fake):
+    fake.add("tuning", "tune")
+    fake.trial("tune-001", "Completed", "0.1", loss=0.25)
+    fake.trials["tune-001"]["TrainingEndTime"] = fake.now() - timedelta(minutes=10)
+    out = Recorder()
+
+    async def main():
+        made = trigger(out, print_log=True, deferred_at=time.time() - 900)
+        task = asyncio.ensure_future(event_of(made))
+        fake.trial("tune-002", "Completed", "0.01", loss=0.125)
+        await until(lambda: any("tune-002" in line for line in out.lines))
+        fake.set_status("tune", "Completed")
+        return await task
+
+    asyncio.run(main())
+    assert [line for line in out.lines if line.startswith("trial ")] == [
+        "trial tune-002: Completed, lr=0.01; validation:loss = 0.125"
+    ]
+    assert any("1 trials that ended before" in line for line in out.lines)
