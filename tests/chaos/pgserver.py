@@ -1,5 +1,6 @@
 """A throwaway PostgreSQL server for one test: Debian's postgresql binaries, a fresh cluster in a
-temporary directory, a free port on 127.0.0.1 and its unix socket in that directory.
+temporary directory, reachable only through its unix socket in that directory (no TCP port:
+nothing else on the machine can reach it, and no port can clash).
 
 ``initdb`` and ``postgres`` refuse to run as root, so under root both run as the ``postgres``
 system user (``subprocess`` switches user in the child), in a directory that user owns. The
@@ -19,6 +20,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from tests.chaos.chaoslib import wait_until
 
@@ -71,7 +73,7 @@ class PostgresServer:
         self.root = Path(tempfile.mkdtemp(prefix="sm-chaos-pg-"))
         self.data = self.root / "data"
         self.log = self.root / "postgres.log"
-        self.port = 0
+        self.port = 5432  # names the socket file only: the directory is this server's alone
         self.proc: subprocess.Popen[bytes] | None = None
         self._user: dict[str, Any] = {}
         if os.geteuid() == 0:
@@ -81,7 +83,8 @@ class PostgresServer:
         self._env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "HOME": str(self.root)}
 
     def url(self, database: str, driver: str = "postgresql+psycopg2") -> str:
-        return f"{driver}://postgres@127.0.0.1:{self.port}/{database}"
+        """A SQLAlchemy URL through the socket (Airflow derives its asyncpg URL from it)."""
+        return f"{driver}://postgres@/{database}?host={quote(str(self.root))}&port={self.port}"
 
     def start(self, timeout: float = 60) -> PostgresServer:
         initdb = subprocess.run(
@@ -105,9 +108,8 @@ class PostgresServer:
         )
         if initdb.returncode != 0:
             raise AssertionError(f"initdb failed: {initdb.stdout[-2000:]}{initdb.stderr[-2000:]}")
-        self.port = free_port()
         argv = [str(self.binaries / "postgres"), "-D", str(self.data), "-p", str(self.port)]
-        argv += ["-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.root}"]
+        argv += ["-c", "listen_addresses=", "-c", f"unix_socket_directories={self.root}"]
         for name, value in SETTINGS.items():
             argv += ["-c", f"{name}={value}"]
         with self.log.open("ab") as sink:

@@ -4,10 +4,11 @@ triggers, no event is lost and no job is stopped.
 The test starts its own PostgreSQL server (Debian's postgresql package), a local SageMaker
 backend, and Airflow's api-server, scheduler (LocalExecutor), dag-processor and two triggerers.
 ``sm_chaos_two_triggerers`` defers six training tasks whose jobs hold until the test releases
-them. Once every trigger runs and both triggerers hold some, the one holding more is killed with
-everything it forked. Half of its jobs finish while no triggerer watches them; the rest only after
-the survivor has taken their trigger rows over. Then: every task succeeded on its first try, each
-with its own job's result in XCom; each task created exactly one job, and every job Completed.
+them. Once every trigger is assigned (to both triggerers, nearly always), the triggerer holding
+more is SIGKILLed with everything it forked. Half of its jobs finish while no triggerer watches
+them; the rest only after the survivor has taken their trigger rows over. Then: every task
+succeeded on its first try, each with its own job's result in XCom (no event lost, none
+delivered to the wrong task); each task created exactly one job, and every job Completed.
 """
 
 from __future__ import annotations
