@@ -104,13 +104,24 @@ class AirflowStack:
             if proc.poll() is not None and name not in self._family:
                 raise AssertionError(f"{name} exited with {proc.returncode}\n{self.diagnostics()}")
 
-    def kill(self, name: str) -> None:
-        """SIGKILL component ``name`` and every process in its group, at once: a crash."""
+    def kill(self, name: str) -> int:
+        """SIGKILL component ``name`` and every process it forked (a crash); how many there were.
+
+        Its group first, then each descendant on its own: Airflow puts some children (a task
+        runner, a trigger runner) in process groups of their own.
+        """
         proc = self.procs[name]
-        self._family[name] = _family(proc)
+        family = self._family[name] = _family(proc)
         _killpg(proc.pid, signal.SIGKILL)
+        for member in family:
+            try:
+                member.kill()
+            except psutil.Error:
+                pass
         proc.wait(10)
-        psutil.wait_procs(self._family[name], timeout=10)
+        _, alive = psutil.wait_procs(family, timeout=10)
+        assert not alive, f"{name}: still alive after SIGKILL: {alive}"
+        return 1 + len(family)
 
     def stop(self) -> None:
         """SIGTERM every component's group, newest first; SIGKILL what is left after the grace."""

@@ -286,10 +286,13 @@ def test_a_killed_triggerers_triggers_are_adopted_with_no_event_lost_and_no_job_
         victim = max(by_triggerer, key=lambda name: len(by_triggerer[name]))
         survivor = next(name for name in ids if name != victim)
         orphaned = by_triggerer[victim]
-        stack.kill(victim)
+        processes = stack.kill(victim)
         killed_at = time.monotonic()
         counts.faults_injected += 1
-        counts.notes.append(f"killed {victim} holding {orphaned}; {survivor} held {by_triggerer[survivor]}")
+        kept = by_triggerer[survivor]
+        counts.notes.append(
+            f"killed {victim} ({processes} processes) holding {orphaned}; {survivor} held {kept}"
+        )
 
         # Half of the orphaned jobs finish while no triggerer watches them ...
         early, late = orphaned[: len(orphaned) // 2], orphaned[len(orphaned) // 2 :]
