@@ -1,16 +1,22 @@
 """`make airflow` end to end: the real script, a real Airflow, the DAG triggered over REST.
 
 Starts ``scripts/airflow_standalone.sh`` on free ports with its state in a temp dir, logs in as
-the ``admin`` user through the simple auth manager's ``/auth/token``, triggers
-``sagemaker_retraining`` (two tuning trials) through the REST API v2, waits for the run, checks
-that every SageMaker extra link the UI shows opens a page that loads, and that the provider's
-SageMaker view answers only a logged-in user. With Chromium installed, a headless browser then
-opens, as a person would, the run's grid, the ``tune`` task's SageMaker tab (the leaderboard,
-rendered inside the Airflow UI) and ``train_final``'s log, and the test asserts on what those
-pages show (their DOM text): every trial of the tuning job with its objective, the best one
-marked, the training script's own output in the log. Screenshots go to ``artifacts/``.
+the ``admin`` user through the simple auth manager's ``/auth/token``, and triggers
+``sagemaker_retraining`` (two tuning trials) through the REST API v2 with ``approval=person``.
+When the run waits at ``ask_a_person`` (human-in-the-loop), a headless browser opens that task's
+Required Actions tab as a person would; the test asserts that it shows the version, its ARN and
+the gate's champion / challenger table (read from the DOM, cell by cell) and clicks Approve (a
+real mouse click). The run must then succeed, with the registry saying Approved by ``admin`` and
+``announce`` having updated the approved-model asset. The test then checks that every SageMaker
+extra link the UI shows opens a page that loads, and that the provider's SageMaker view answers
+only a logged-in user. In the browser again: the run's grid, the ``tune`` task's SageMaker tab
+(the leaderboard, rendered inside the Airflow UI) and ``train_final``'s log, asserting on what
+those pages show: every trial of the tuning job with its objective, the best one marked, the
+training script's own output in the log. Screenshots go to ``artifacts/``. Without Chromium the
+approval is answered through the REST endpoint the page calls, and no page is checked.
 
-Slow (a few minutes on 2 cores): every Airflow component is a real process.
+Slow (a few minutes on 2 cores): every Airflow component is a real process. Asking a person
+costs the run about 15 seconds (the browser, the click, the scheduler resuming the task).
 """
 
 from __future__ import annotations
