@@ -139,7 +139,7 @@ class AirflowStack:
             _killpg(proc.pid, signal.SIGKILL)
             if proc.poll() is None:
                 proc.wait(10)
-            # whatever left the group (a task's own session) goes too
+            # descendants in groups of their own (a task runner) go too
             _, alive = psutil.wait_procs(self._family[name], timeout=1)
             for leftover in alive:
                 try:
