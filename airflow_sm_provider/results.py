@@ -59,6 +59,17 @@ def raise_for_failure(kind: JobKind, description: dict[str, Any], hook: SageMake
     )
 
 
+def refuse_other_job(event: dict[str, Any] | None, watched: str | None) -> None:
+    """Refuse an event about another job than the one the task deferred on (``watched``, when
+    known) rather than publish it as this task's result."""
+    other = (event or {}).get("job_name")
+    if watched and other and other != watched:
+        raise SageMakerProviderError(
+            f"Resumed with an event about SageMaker job {other}, but this task deferred watching "
+            f"{watched}; not publishing another job's result"
+        )
+
+
 def raise_for_event(
     event: dict[str, Any] | None, timeout_error: type[Exception] = JobTimeoutError
 ) -> dict[str, Any]:

@@ -152,6 +152,8 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail with its message or publish the job's result."""
+        watched = context["ti"].xcom_pull(task_ids=self.task_id, key=XCOM_KEY) or {}
+        results.refuse_other_job(event, watched.get("job_name"))
         self.job_name = (event or {}).get("job_name")
         if self.job_name:
             persist_job_link(self, context, self.kind, self.job_name, self.hook)

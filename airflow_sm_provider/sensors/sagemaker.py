@@ -140,6 +140,7 @@ class SageMakerJobSensor(SageMakerHookMixin, BaseSensorOperator):
         return _AtTheEnd(reporter)
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> Any:
+        results.refuse_other_job(event, self.job_name)
         persist_job_link(self, context, self.kind, self.job_name, self.hook)
         if self.print_log and (store := context.get("task_state_store")) is not None:
             reporting.forget_place(store, self.log)  # kept by the poke before deferring

@@ -695,3 +695,16 @@ def test_a_reattached_running_job_shows_its_output_from_now_on(sagemaker_stub, t
     operator().execute(context())
     assert sagemaker_stub.logs.calls[0]["startTime"] > 1_700_000_000_000  # now, not the start
     assert any("from now on" in m for m in task_log.messages("info"))
+
+
+def test_execute_complete_refuses_an_event_about_another_job_than_the_one_it_deferred_on(sagemaker_stub):
+    from airflow_sm_provider.exceptions import SageMakerProviderError
+    from airflow_sm_provider.links.sagemaker import XCOM_KEY
+
+    ti = FakeTI()
+    ti.xcom_push(XCOM_KEY, {"kind": "training", "job_name": "mine", "region_name": "eu-west-1"})
+    event = {"status": "success", "kind": "training", "job_name": "theirs", "job_status": "Completed"}
+    with pytest.raises(SageMakerProviderError, match=r"about SageMaker job theirs.*deferred watching mine"):
+        operator().execute_complete(context(ti), event)
+    sagemaker_stub.assert_no_pending_responses()  # nothing was described or published
+    assert ti.xcom[XCOM_KEY]["job_name"] == "mine"

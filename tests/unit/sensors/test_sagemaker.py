@@ -173,3 +173,12 @@ def test_a_poke_mode_timeout_names_timeout_in_the_same_words(sagemaker_stub, moc
     assert str(raised.value) == (
         "SageMaker training job j was still running when timeout (0 s) ran out; the job was left running"
     )
+
+
+def test_sensor_execute_complete_refuses_an_event_about_another_job():
+    from airflow_sm_provider.exceptions import SageMakerProviderError
+
+    sensor = SageMakerTrainingSensor(task_id="wait", job_name="j")
+    event = {"status": "success", "kind": "training", "job_name": "other", "job_status": "Completed"}
+    with pytest.raises(SageMakerProviderError, match="deferred watching j;"):
+        sensor.execute_complete(context(), event)
