@@ -16,7 +16,8 @@ training script's own output in the log. Screenshots go to ``artifacts/``. Witho
 approval is answered through the REST endpoint the page calls, and no page is checked.
 
 Slow (a few minutes on 2 cores): every Airflow component is a real process. Asking a person
-costs the run about 15 seconds (the browser, the click, the scheduler resuming the task).
+costs the run about 10 seconds (the browser opening the question and clicking, then the
+scheduler resuming the task).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ import time
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote
 
@@ -63,6 +65,29 @@ class Stack:
         for log in sorted((self.state / "logs").glob("*.log")):
             parts.append(f"--- {log.name}\n" + log.read_text(errors="replace")[-2000:])
         return "\n".join(parts)
+
+    @cached_property
+    def sagemaker(self):
+        """A boto3 SageMaker client for the local backend, with the connection the script made."""
+        connection = json.loads(
+            subprocess.run(
+                [
+                    *(str(ROOT / ".venv/bin/python"), "-m", "airflow_sm_provider.local", "connection"),
+                    *("--home", str(self.state / "sm-home"), "--port", backend_port(self)),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            ).stdout
+        )
+        return boto3.client(
+            "sagemaker",
+            region_name=connection["extra"]["region_name"],
+            endpoint_url=connection["extra"]["endpoint_url"],
+            aws_access_key_id=connection["login"],
+            aws_secret_access_key=connection["password"],
+        )
 
 
 @dataclass
@@ -235,32 +260,9 @@ def wait_for_the_end(stack: Stack, run: Run) -> None:
     assert run.state == "success", task_states(stack, run)
 
 
-def backend(stack: Stack):
-    """A boto3 SageMaker client for the stack's local backend, with the connection the script made."""
-    connection = json.loads(
-        subprocess.run(
-            [
-                *(str(ROOT / ".venv/bin/python"), "-m", "airflow_sm_provider.local", "connection"),
-                *("--home", str(stack.state / "sm-home"), "--port", backend_port(stack)),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        ).stdout
-    )
-    return boto3.client(
-        "sagemaker",
-        region_name=connection["extra"]["region_name"],
-        endpoint_url=connection["extra"]["endpoint_url"],
-        aws_access_key_id=connection["login"],
-        aws_secret_access_key=connection["password"],
-    )
-
-
 def backend_trials(stack: Stack, tuning_job_name: str) -> dict[str, float | None]:
     """Every trial of the tuning job, as the local backend lists it: name -> objective value."""
-    summaries = backend(stack).list_training_jobs_for_hyper_parameter_tuning_job(
+    summaries = stack.sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=tuning_job_name, MaxResults=100
     )["TrainingJobSummaries"]
     objective = "FinalHyperParameterTuningJobObjectiveMetric"
@@ -475,7 +477,7 @@ def check_the_approval_reached_the_registry(stack: Stack, run: Run) -> None:
     }
     assert states["record_decision"] == "success", states
     assert states["approve_by_policy"] == states["wait_for_approval"] == "skipped", states
-    client = backend(stack)
+    client = stack.sagemaker
     listed = client.list_model_packages(ModelPackageGroupName=registered["model_package_group_name"])
     assert [p["ModelPackageArn"] for p in listed["ModelPackageSummaryList"]] == [
         registered["model_package_arn"]
