@@ -226,6 +226,8 @@ cat <<EOF
 
   Airflow UI:   http://127.0.0.1:$PORT/dags/sagemaker_retraining
   Login:        $LOGIN
+  Approval:     trigger with {"approval": "person"} to approve or reject the new model version
+                yourself (Browse > Required Actions, or the ask_a_person task's tab)
   SageMaker:    $ENDPOINT (aws_default points here)
   Logs:         $LOGS/<component>.log, task logs under $AIRFLOW_HOME/logs
   Press Ctrl-C to stop everything.
