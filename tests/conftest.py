@@ -14,7 +14,9 @@ from pathlib import Path
 _HOME = Path(os.environ.get("SM_TEST_AIRFLOW_HOME") or tempfile.mkdtemp(prefix="sm-airflow-home-"))
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
-os.environ.setdefault("AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", f"sqlite:///{_HOME / 'airflow.db'}")
+# Each process its own metadata DB, in its own home: an xdist worker inherits the controller's
+# environment, and two workers' dag.test() runs (or `airflow db migrate`) must not share a file.
+os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
 # DAGs: the repository's dags/ is the default "dags-folder" bundle; tests/integration/dags holds
 # DAGs that exist only for tests. dag.test() looks a DAG up in the configured bundles.
 _REPO = Path(__file__).resolve().parent.parent

@@ -152,8 +152,7 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger fired: fail with its message or publish the job's result."""
-        watched = context["ti"].xcom_pull(task_ids=self.task_id, key=XCOM_KEY) or {}
-        results.refuse_other_job(event, watched.get("job_name"))
+        results.refuse_other_job(event, self._recorded_job(context).get("job_name"))
         self.job_name = (event or {}).get("job_name")
         if self.job_name:
             persist_job_link(self, context, self.kind, self.job_name, self.hook)
@@ -179,10 +178,20 @@ class SageMakerJobOperator(SageMakerHookMixin, BaseOperator):
         try:
             return super().resume_execution(next_method, next_kwargs, context)
         except TaskDeferralTimeout as err:
-            info = context["ti"].xcom_pull(task_ids=self.task_id, key=XCOM_KEY) or {}
+            info = self._recorded_job(context)
             if info.get("job_name"):
                 self._timed_out(context, info["job_name"], err)
             raise
+
+    def _recorded_job(self, context: Context) -> dict[str, Any]:
+        """The job this task instance recorded (the link XCom) before deferring, or ``{}``.
+
+        ``map_indexes`` is this instance's own: without it a mapped task would get every
+        instance's value.
+        """
+        ti = context["ti"]
+        info = ti.xcom_pull(task_ids=self.task_id, key=XCOM_KEY, map_indexes=ti.map_index)
+        return info if isinstance(info, dict) else {}
 
     def on_kill(self) -> None:
         if not (self.stop_job_on_kill and self.job_name) or self._timeout_decided:

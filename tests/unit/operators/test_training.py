@@ -34,7 +34,7 @@ class FakeTI:
     def xcom_push(self, key, value):
         self.xcom[key] = value
 
-    def xcom_pull(self, task_ids=None, key="return_value"):
+    def xcom_pull(self, task_ids=None, key="return_value", map_indexes=None):
         return self.xcom.get(key)
 
 
