@@ -708,3 +708,21 @@ def test_execute_complete_refuses_an_event_about_another_job_than_the_one_it_def
         operator().execute_complete(context(ti), event)
     sagemaker_stub.assert_no_pending_responses()  # nothing was described or published
     assert ti.xcom[XCOM_KEY]["job_name"] == "mine"
+
+
+def test_a_mapped_instance_reads_only_its_own_recorded_job(sagemaker_stub):
+    class MappedTI(FakeTI):
+        def xcom_pull(self, task_ids=None, key="return_value", map_indexes=None):
+            # Airflow returns every instance's value unless map_indexes names one
+            if map_indexes is None:
+                return [{"job_name": "instance-0"}, {"job_name": "instance-1"}]
+            return {"job_name": f"instance-{map_indexes}"}
+
+    sagemaker_stub.add_response(
+        "describe_training_job",
+        training_description("instance-1", "Completed"),
+        {"TrainingJobName": "instance-1"},
+    )
+    event = {"status": "success", "kind": "training", "job_name": "instance-1", "job_status": "Completed"}
+    result = operator().execute_complete(context(MappedTI(map_index=1)), event)
+    assert result["training_job_name"] == "instance-1"
