@@ -35,6 +35,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from asgiref.sync import sync_to_async
+
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable
 
@@ -88,7 +90,7 @@ def refresh_off_loop(credentials: Any) -> None:
         return
 
     async def refresh_in_thread() -> Any:
-        return await asyncio.to_thread(refresh)
+        return await sync_to_async(refresh, thread_sensitive=False)()
 
     refresh_in_thread._off_loop = True  # type: ignore[attr-defined]
     credentials._refresh_using = refresh_in_thread
@@ -97,7 +99,11 @@ def refresh_off_loop(credentials: Any) -> None:
 async def _open(hook: SageMakerHook, service: str = SERVICE) -> tuple[Any, contextlib.AsyncExitStack]:
     sessions = _sessions.setdefault(asyncio.get_running_loop(), {})
     key = _session_key.get()  # not hook.region_name: that reads the connection, a blocking call
-    session, options = await asyncio.to_thread(_prepare, hook, service, sessions.get(key))
+    # asgiref's worker thread, not asyncio.to_thread: reading the connection there may call back
+    # into the triggerer's loop (Airflow 3.1's trigger runner sends its requests to the supervisor
+    # with async_to_sync, whose lock must stay bound to this loop), which asgiref routes here
+    prepare = sync_to_async(_prepare, thread_sensitive=False)
+    session, options = await prepare(hook, service, sessions.get(key))
     sessions[key] = session
     stack = contextlib.AsyncExitStack()
     client = await stack.enter_async_context(session.create_client(service, **options))

@@ -75,3 +75,33 @@ def test_a_connections_logs_and_sagemaker_clients_share_one_session(monkeypatch)
     (first, second) = sessions
     assert first[:2] == ("sagemaker", True) and second[:2] == ("logs", False)
     assert first[2] == second[2]  # one session: one credential resolution, one role assumption
+
+
+def test_reading_the_connection_may_call_back_into_the_triggerers_loop(monkeypatch):
+    """Airflow 3.1's trigger runner answers a connection lookup made off the loop with
+    async_to_sync, through a lock bound to the triggerer's loop: the blocking half of making a
+    client must run where such a call comes back to that loop, not in a loop of its own."""
+    from asgiref.sync import async_to_sync
+
+    connection(monkeypatch, {"region_name": "eu-west-1"})
+    real_prepare = clients._prepare
+
+    async def main():
+        lock = asyncio.Lock()  # like the trigger runner's comms lock: used on this loop first
+        async with lock:
+            pass
+
+        async def ask_the_supervisor():
+            async with lock:
+                return asyncio.get_running_loop()
+
+        def prepare(*args):
+            assert async_to_sync(ask_the_supervisor)() is loop, "the lookup came back on another loop"
+            return real_prepare(*args)
+
+        loop = asyncio.get_running_loop()
+        monkeypatch.setattr(clients, "_prepare", prepare)
+        async with clients.shared_client("aws_logs_test", None, clients.LOGS) as client:
+            return client.meta.region_name
+
+    assert asyncio.run(main()) == "eu-west-1"
