@@ -408,7 +408,15 @@ def save_grid_screenshot(stack: Stack, run: Run, token: str) -> Path:
 
 
 PERSON_TASK = "ask_a_person"
-APPROVE_BUTTON = '[data-testid="hitl-option-Approve"]'
+# The answer buttons, found by their text: the Required Actions tab names them differently per
+# Airflow minor (3.3 adds data-testid="hitl-option-..."). The Approve one is tagged for a click.
+OPTION_BUTTONS_JS = (
+    "[...document.querySelectorAll('button')].filter(b => ['Approve', 'Reject'].includes(b.innerText.trim()))"
+)
+APPROVE_BUTTON = '[data-sm-test="approve"]'
+TAG_APPROVE_JS = (
+    f"{OPTION_BUTTONS_JS}.find(b => b.innerText.trim() === 'Approve').setAttribute('data-sm-test', 'approve')"
+)
 # What the answered form says: "Response received at <time> from <user>".
 ANSWERED_JS = "/Response received at[\\s\\S]*from admin/.test(document.body.innerText)"
 AIRFLOW_3_3 = tuple(int(part) for part in importlib.metadata.version("apache-airflow").split(".")[:2]) >= (
@@ -454,13 +462,11 @@ def approve_in_the_ui(stack: Stack, run: Run, token: str) -> None:
         target.unlink(missing_ok=True)
     url = f"{stack.url}/dags/{DAG_ID}/runs/{quote(run.run_id, safe='')}/tasks/{PERSON_TASK}/required_actions"
     ready_js = (
-        f"(() => {{ const button = document.querySelector({json.dumps(APPROVE_BUTTON)});"
+        f"(() => {{ const button = {OPTION_BUTTONS_JS}.find(b => b.innerText.trim() === 'Approve');"
         f" return !!button && !button.disabled"
         f" && document.body.innerText.includes({json.dumps(registered['model_package_arn'])}); }})()"
     )
-    options_js = (
-        "[...document.querySelectorAll('[data-testid^=\"hitl-option-\"]')].map(b => b.innerText.trim())"
-    )
+    options_js = f"{OPTION_BUTTONS_JS}.map(b => b.innerText.trim())"
     cookies = [{"name": "_token", "value": token, "url": stack.url, "path": "/"}]
     with open_page(url, cookies=cookies, height=1400) as page:
         ready = page.wait_for(ready_js, 90)
@@ -469,6 +475,7 @@ def approve_in_the_ui(stack: Stack, run: Run, token: str) -> None:
         assert ready, f"the Required Actions tab never offered Approve; see {asking}:\n{text}"
         check_the_question(text, page.evaluate(TABLES_JS), registered, gate)
         assert page.evaluate(options_js) == ["Approve", "Reject"]
+        page.evaluate(TAG_APPROVE_JS)
         page.click(APPROVE_BUTTON)
         # the click's answer is stored: Airflow's own record of it, whatever its UI version shows
         detail = poll(
