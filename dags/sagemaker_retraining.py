@@ -26,7 +26,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import DAG, Param, task
 from retraining import approval, config, evaluation, model
-from retraining.assets import APPROVED_MODEL, FINAL_MODEL
+from retraining.assets import APPROVED_MODEL, FINAL_MODEL, alias_extra
 from retraining.config import var
 
 from airflow_sm_provider.operators import (
@@ -113,14 +113,16 @@ def evaluate(
     best = tuning["best_training_job"]
     context["outlet_events"][FINAL_MODEL].add(
         Asset(uri=final["model_artifacts"], name=f"sagemaker_model_{final['training_job_name']}"),
-        extra={
-            "training_job_name": final["training_job_name"],
-            "tuning_job_name": tuning["tuning_job_name"],
-            "best_trial": best["name"],
-            "metrics": metrics,
-            "tuned_hyperparameters": best["tuned_hyperparameters"],
-            "evaluation_report_uri": uri,
-        },
+        extra=alias_extra(
+            {
+                "training_job_name": final["training_job_name"],
+                "tuning_job_name": tuning["tuning_job_name"],
+                "best_trial": best["name"],
+                "metrics": metrics,
+                "tuned_hyperparameters": best["tuned_hyperparameters"],
+                "evaluation_report_uri": uri,
+            }
+        ),
     )
     return {"metrics": metrics, "report_uri": uri}
 

@@ -64,3 +64,17 @@ def test_the_assets(dag):
 
     assert dag.get_task("evaluate").outlets == [FINAL_MODEL]
     assert dag.get_task("announce").outlets == [APPROVED_MODEL]
+
+
+def test_an_alias_events_extra_is_hashable_where_airflow_needs_it():
+    from retraining.assets import alias_extra
+
+    extra = {"training_job_name": "t", "metrics": {"test:auc": 0.9}, "tuned_hyperparameters": {"x": "1"}}
+    assert alias_extra(extra, "3.1.8") == extra == alias_extra(extra, "3.3.2")
+    on_3_0 = alias_extra(extra, "3.0.6")
+    frozenset(on_3_0.items())  # what Airflow 3.0's server does with it
+    assert on_3_0 == {
+        "training_job_name": "t",
+        "metrics": '{"test:auc": 0.9}',
+        "tuned_hyperparameters": '{"x": "1"}',
+    }
